@@ -1,0 +1,145 @@
+# milter-annotate: annotate SMTP rejections with an explanation and a fix.
+#
+#   make            build build/milter-annotate
+#   make run        start the milter in the foreground on inet:8891@127.0.0.1
+#   make test       unit tests (cmocka) and end-to-end tests (real MTAs)
+#   make deps       install the Debian packages needed to build and test
+#   make bench      reply engine throughput against a plain copy
+#   make install    PREFIX=/usr/local DESTDIR= honoured
+#   make lint       clang-format and cppcheck
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+BUILD	:= build
+PKGS	:= milter libconfig libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	   -Wformat=2 -Wstrict-prototypes -Iinclude $(PKG_CFLAGS)
+LDLIBS	+= $(PKG_LIBS) -lpthread
+
+VERSION	:= 0.1.0
+CFLAGS	+= -DMA_VERSION=\"$(VERSION)\"
+
+SRCS	:= $(wildcard milter/*.c)
+OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o
+LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+BIN	:= $(BUILD)/milter-annotate
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+# Debian packages: to build, then to test (real MTAs and an SMTP client).
+DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
+DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks
+
+.PHONY: all run test unit e2e deps ensure-deps bench install clean lint demo
+
+all: $(BIN)
+
+$(BIN): $(OBJS) | check-libs
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(BUILD)/obj/%.o: milter/%.c | $(BUILD)/obj check-libs
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The code table is linked in byte for byte: one source, nothing to sync.
+$(BUILD)/obj/codes_builtin.o: milter/codes_builtin.S conf/codes.conf | $(BUILD)/obj
+	$(CC) -DCODES_FILE='"conf/codes.conf"' -c -o $@ $<
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+.PHONY: check-libs
+check-libs:
+	@pkg-config --exists $(PKGS) || { echo "missing libraries ($(PKGS)):" \
+	  "run 'make deps' as root" >&2; exit 1; }
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB_OBJS) \
+	  $(LDLIBS) $$(pkg-config --libs cmocka)
+
+# Installs what is missing, nothing when all is there.
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  echo 'postfix postfix/main_mailer_type select No configuration' \
+	    | debconf-set-selections; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "make deps: apt-get failed (run as root)" >&2; exit 1; }; \
+	fi
+	@bash tests/e2e/deps.sh
+
+ensure-deps:
+	@pkg-config --exists $(PKGS) cmocka && command -v swaks >/dev/null \
+	  && command -v postfix >/dev/null && bash tests/e2e/deps.sh --check \
+	  || $(MAKE) --no-print-directory deps
+
+run: ensure-deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) -f -c conf/milter-annotate.conf -p inet:8891@127.0.0.1
+
+test: ensure-deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@bash tests/run.sh
+
+.PHONY: unit-bins
+unit-bins: $(UNIT_BINS)
+
+unit: all unit-bins
+	@bash tests/run.sh unit
+
+e2e: all
+	@bash tests/run.sh e2e
+
+bench: all
+	@$(MAKE) --no-print-directory $(BUILD)/bench-reply
+	@$(BUILD)/bench-reply
+
+$(BUILD)/bench-reply: tests/bench/bench_reply.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+demo: ensure-deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/e2e/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR) \
+	  $(DESTDIR)$(PREFIX)/share/milter-annotate
+	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/milter-annotate
+	install -m 644 man/milter-annotate.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/milter-annotate.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 conf/codes.conf conf/milter-annotate.conf \
+	  $(DESTDIR)$(PREFIX)/share/milter-annotate/
+	test -e $(DESTDIR)$(SYSCONFDIR)/milter-annotate.conf || install -m 644 \
+	  conf/milter-annotate.conf $(DESTDIR)$(SYSCONFDIR)/milter-annotate.conf
+	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)$(SYSCONFDIR)/init.d \
+	  $(DESTDIR)$(SYSCONFDIR)/default
+	install -m 644 init/milter-annotate.service $(DESTDIR)/lib/systemd/system/
+	install -m 755 init/milter-annotate.init \
+	  $(DESTDIR)$(SYSCONFDIR)/init.d/milter-annotate
+	test -e $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate || install -m 644 \
+	  init/milter-annotate.default $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate
+
+lint:
+	clang-format --dry-run --Werror milter/*.c include/*.h tests/unit/*.c \
+	  tests/unit/*.h tests/bench/*.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance \
+	  --std=c11 --inline-suppr --suppress=missingIncludeSystem \
+	  -Iinclude milter tests/bench
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)

@@ -1,0 +1,57 @@
+/*
+ * config - the one configuration object.
+ *
+ * Loaded whole from a libconfig file, validated (every error reported as
+ * FILE:LINE: reason), then never modified: a reload builds a new object and
+ * swaps it in, and sessions in flight keep the one they started with.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <libconfig.h>
+
+#include "codetable.h"
+#include "diag.h"
+#include "reply.h"
+
+#define CONFIG_DEFAULT_PATH   "/etc/milter-annotate.conf"
+#define CONFIG_DEFAULT_SOCKET "unix:/run/milter-annotate/milter-annotate.sock"
+
+enum log_target { LOG_TO_SYSLOG, LOG_TO_STDERR };
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+enum on_error { ON_ERROR_CONTINUE, ON_ERROR_TEMPFAIL };
+
+struct rules;
+
+struct config {
+	char *path; /* NULL when built from defaults alone */
+	struct codetable *table;
+	struct reply_site site;
+	struct rules *rules;
+	const char *socket;
+	const char *user;
+	const char *group;
+	const char *pidfile;
+	mode_t umask;
+	bool umask_set;
+	int timeout;
+	enum log_target log;
+	enum log_format log_format;
+	enum on_error on_error;
+	config_t cfg; /* owns the strings above */
+};
+
+/*
+ * Load path; codes, when not NULL, names the code table and overrides the
+ * file's 'codes' setting (-T). NULL with every error in the diag.
+ */
+struct config *config_load(const char *path, const char *codes,
+			   struct diag *);
+/* Defaults and the built-in (or given) table, for when no file exists. */
+struct config *config_defaults(const char *codes, struct diag *);
+void config_free(struct config *);
+
+#endif

@@ -1,0 +1,437 @@
+/*
+ * cli - the explain, compare and annotate subcommands.
+ *
+ * They render the same code table the milter uses, the way the product's
+ * help pages do. Errors go to standard error as one line each, and make
+ * the exit status 2; the other arguments are still processed.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "reply.h"
+#include "template.h"
+
+#define PROG "milter-annotate"
+
+/* Section headings as the help pages write them, per language. */
+enum { H_DESC, H_WHEN, H_FIX, H_DIFF, H_WHICH, H_MORE, H_COUNT };
+
+static const struct lang {
+	const char *code;
+	const char *h[H_COUNT];
+} langs[] = {
+    {"en",
+     {"Description", "When you see it", "How to fix", "Key differences",
+      "When to use which", "Learn more"}},
+    {"ar",
+     {"الوصف", "متى تراه", "كيفية الإصلاح", "الفروق الرئيسية",
+      "متى تستخدم أيًا منهما", "اعرف المزيد"}},
+    {"ru",
+     {"Описание", "Когда вы это видите", "Как исправить", "Ключевые различия",
+      "Когда что использовать", "Узнать больше"}},
+    {"zh",
+     {"描述", "何时出现", "如何修复", "主要区别", "何时使用哪个",
+      "了解更多"}},
+};
+
+static void __attribute__((format(printf, 2, 3)))
+cli_warn(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", PROG, cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A code as the user wrote it, with its entry; NULL entry if none. */
+struct looked_up {
+	struct code_ref ref;
+	const struct code_entry *e;
+	char label[40]; /* "550", "5.1.1", "X.1.1" */
+};
+
+static int
+look_up(const struct config *cfg, const char *cmd, const char *arg,
+	struct looked_up *lu)
+{
+	if (code_parse(arg, &lu->ref) != 0) {
+		cli_warn(cmd,
+		      "'%s' is not an SMTP code (try 550, 5.1.1 or X.1.1)",
+		      arg);
+		return -1;
+	}
+	if ((lu->e = codetable_find(cfg->table, &lu->ref)) == NULL) {
+		cli_warn(cmd, "%s: no such code in the code table", arg);
+		return -1;
+	}
+	if (lu->ref.kind == CODE_BASIC)
+		snprintf(lu->label, sizeof(lu->label), "%d", lu->ref.basic);
+	else if (lu->ref.cls == 0)
+		snprintf(lu->label, sizeof(lu->label), "X.%d.%d",
+			 lu->ref.subject, lu->ref.detail);
+	else
+		snprintf(lu->label, sizeof(lu->label), "%d.%d.%d",
+			 lu->ref.cls, lu->ref.subject, lu->ref.detail);
+	return 0;
+}
+
+/* The class a code belongs to: its reply class, or its subject for X.S.D. */
+static const char *
+class_of(const struct looked_up *lu)
+{
+	if (lu->ref.cls != 0)
+		return code_class_name(lu->ref.cls);
+	return lu->e->class_name;
+}
+
+/* Print text wrapped at 78 columns, every line indented. */
+static void
+print_wrapped(const char *text, int indent)
+{
+	const char *p = text, *word;
+	int col = 0, wl;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		for (word = p; *p != '\0' && *p != ' '; p++)
+			;
+		wl = (int)(p - word);
+		if (col > indent && col + 1 + wl > 78) {
+			putchar('\n');
+			col = 0;
+		}
+		if (col == 0)
+			col = printf("%*s", indent, "");
+		else
+			col += printf(" ");
+		col += printf("%.*s", wl, word);
+	}
+	putchar('\n');
+}
+
+/* "The server ..." read mid-sentence: "the server ...", acronyms kept. */
+static void
+print_lcfirst(const char *s)
+{
+	if (isupper((unsigned char)s[0]) && !isupper((unsigned char)s[1]))
+		printf("%c%s", tolower((unsigned char)s[0]), s + 1);
+	else
+		fputs(s, stdout);
+}
+
+static void
+explain_one(const struct looked_up *lu)
+{
+	const struct code_entry *e = lu->e;
+	size_t i;
+
+	printf("%s %s\n", lu->label, e->name);
+	if (e->kind == CODE_ENHANCED && lu->ref.cls != 0)
+		printf("Class: %s; %s\n", code_class_name(lu->ref.cls),
+		       e->class_name);
+	else
+		printf("Class: %s\n", e->class_name);
+	if (e->kind == CODE_ENHANCED) {
+		printf("Used with:");
+		for (i = 0; i < e->nassoc; i++)
+			printf("%s %s", i ? "," : "", e->assoc[i]);
+		printf("%s\n", e->nassoc ? "" : " no basic code given");
+	}
+	printf("\nDescription\n");
+	print_wrapped(e->description, 2);
+	printf("\nWhen you see it\n");
+	print_wrapped(e->when, 2);
+	printf("\nHow to fix\n");
+	print_wrapped(e->fix, 2);
+}
+
+static int
+cmd_explain(const struct config *cfg, int argc, char **argv)
+{
+	struct looked_up lu;
+	int i, rc = 0, printed = 0;
+
+	if (argc < 2) {
+		cli_warn("explain", "%s", "usage: explain CODE...");
+		return 2;
+	}
+	for (i = 1; i < argc; i++) {
+		if (look_up(cfg, "explain", argv[i], &lu) != 0) {
+			rc = 2;
+			continue;
+		}
+		if (printed++)
+			putchar('\n');
+		explain_one(&lu);
+	}
+	return rc;
+}
+
+static void
+compare_intro(const struct looked_up *a, const struct looked_up *b)
+{
+	const char *ca = class_of(a), *cb = class_of(b);
+
+	printf("SMTP %s %s vs %s %s\n\n", a->label, a->e->name, b->label,
+	       b->e->name);
+	if (strcmp(ca, cb) == 0)
+		printf("Both SMTP %s (%s) and %s (%s) belong to the %s "
+		       "category. %s indicates that ",
+		       a->label, a->e->name, b->label, b->e->name, ca,
+		       a->label);
+	else
+		printf("SMTP %s (%s) is a %s response, while %s (%s) is a %s "
+		       "response. %s indicates that ",
+		       a->label, a->e->name, ca, b->label, b->e->name, cb,
+		       a->label);
+	print_lcfirst(a->e->description);
+	printf(strcmp(ca, cb) == 0 ? " Meanwhile, %s means that "
+				   : " In contrast, %s means that ",
+	       b->label);
+	print_lcfirst(b->e->description);
+	printf("\n");
+}
+
+static void
+compare_sections(const struct lang *L, const struct code_entry *e)
+{
+	printf("\n%s\n%s\n", L->h[H_DESC], e->description);
+	printf("\n%s\n%s\n", L->h[H_WHEN], e->when);
+	printf("\n%s\n%s\n", L->h[H_FIX], e->fix);
+}
+
+static void
+compare_more(const struct config *cfg, const struct lang *L,
+	     const struct looked_up *lu)
+{
+	const char *vals[TV_COUNT] = {0};
+	char url[REPLY_WIRE_MAX];
+
+	vals[TV_CODE] = lu->ref.kind == CODE_BASIC ? lu->label : NULL;
+	vals[TV_ECODE] = lu->ref.kind == CODE_ENHANCED ? lu->label : NULL;
+	tmpl_expand(cfg->site.help_url, vals, url, sizeof(url));
+	printf("\n%s\n%s\n", L->h[H_MORE], url);
+}
+
+static void
+compare_render(const struct config *cfg, const struct lang *L,
+	       const struct looked_up *a, const struct looked_up *b)
+{
+	const char *ca = class_of(a), *cb = class_of(b);
+	int n = 1;
+
+	compare_intro(a, b);
+	compare_sections(L, a->e);
+	compare_sections(L, b->e);
+	printf("\n%s\n\n", L->h[H_DIFF]);
+	if (strcmp(ca, cb) != 0)
+		printf("%d. %s is a %s response, while %s is a %s response.\n",
+		       n++, a->label, ca, b->label, cb);
+	printf("%d. SMTP %s: %s\n", n++, a->label, a->e->description);
+	printf("%d. SMTP %s: %s\n", n++, b->label, b->e->description);
+	printf("%d. You encounter %s ", n++, a->label);
+	print_lcfirst(a->e->when);
+	printf("\n%d. You encounter %s ", n++, b->label);
+	print_lcfirst(b->e->when);
+	printf("\n\n%s\n\n", L->h[H_WHICH]);
+	printf("For %s (%s): %s For %s (%s): %s\n", a->label, a->e->name,
+	       a->e->fix, b->label, b->e->name, b->e->fix);
+	if (cfg->site.help_url != NULL) {
+		compare_more(cfg, L, a);
+		compare_more(cfg, L, b);
+	}
+}
+
+static int
+cmd_compare(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {{"lang", required_argument, 0, 'l'},
+					     {0, 0, 0, 0}};
+	const struct lang *L = &langs[0];
+	struct looked_up a, b;
+	size_t i;
+	int c;
+
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" mode */
+	while ((c = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
+		if (c != 'l')
+			return 2;
+		for (i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
+			if (strcmp(langs[i].code, optarg) == 0)
+				break;
+		if (i == sizeof(langs) / sizeof(langs[0])) {
+			cli_warn("compare", "unknown language '%s' (en, ar, ru, zh)",
+			      optarg);
+			return 2;
+		}
+		L = &langs[i];
+	}
+	if (argc - optind != 2) {
+		cli_warn("compare", "%s", "usage: compare A B [--lang en|ar|ru|zh]");
+		return 2;
+	}
+	if (look_up(cfg, "compare", argv[optind], &a) != 0 ||
+	    look_up(cfg, "compare", argv[optind + 1], &b) != 0)
+		return 2;
+	compare_render(cfg, L, &a, &b);
+	return 0;
+}
+
+/* annotate */
+
+struct annotate_ctx {
+	const struct config *cfg;
+	struct reply_vars vars;
+	struct reply r;
+	struct reply_out o;
+	char wire[REPLY_MAX_LINES * (REPLY_WIRE_MAX + 2)];
+};
+
+static int
+annotate_one(struct annotate_ctx *A, const char *buf, size_t len)
+{
+	if (reply_parse(&A->r, buf, len) != 0) {
+		char shown[64];
+		size_t i;
+
+		for (i = 0; i < len && i + 1 < sizeof(shown) && buf[i] != '\n';
+		     i++)
+			shown[i] = isprint((unsigned char)buf[i]) ? buf[i] : '?';
+		shown[i] = '\0';
+		cli_warn("annotate", "not an SMTP reply: '%s'", shown);
+		return 2;
+	}
+	reply_annotate(&A->r, A->cfg->table, &A->cfg->site, &A->vars, &A->o);
+	reply_render(&A->o, "\n", A->wire, sizeof(A->wire));
+	fputs(A->wire, stdout);
+	putchar('\n');
+	return 0;
+}
+
+/* A line "550-..." announces another line of the same reply. */
+static int
+continues(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	return len - i >= 4 && isdigit((unsigned char)line[i]) &&
+	       isdigit((unsigned char)line[i + 1]) &&
+	       isdigit((unsigned char)line[i + 2]) && line[i + 3] == '-';
+}
+
+static int
+annotate_stdin(struct annotate_ctx *A)
+{
+	char *line = NULL, *acc = NULL, *grown;
+	size_t cap = 0, acclen = 0, acccap = 0;
+	ssize_t n;
+	int rc = 0, more;
+
+	while ((n = getline(&line, &cap, stdin)) != -1) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (acclen == 0 && strspn(line, " \t") >= (size_t)n)
+			continue; /* blank lines between replies */
+		more = continues(line, (size_t)n);
+		if (acclen + (size_t)n + 2 > acccap) {
+			acccap = (acclen + (size_t)n + 2) * 2;
+			if ((grown = realloc(acc, acccap)) == NULL) {
+				cli_warn("annotate", "%s", "out of memory");
+				rc = 2;
+				break;
+			}
+			acc = grown;
+		}
+		memcpy(acc + acclen, line, (size_t)n);
+		acclen += (size_t)n;
+		acc[acclen++] = '\n';
+		if (more)
+			continue;
+		rc |= annotate_one(A, acc, acclen);
+		acclen = 0;
+	}
+	if (acclen > 0)
+		rc |= annotate_one(A, acc, acclen);
+	free(line);
+	free(acc);
+	return rc;
+}
+
+static int
+cmd_annotate(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"queue-id", required_argument, 0, 'q'},
+	    {"client-addr", required_argument, 0, 'a'},
+	    {0, 0, 0, 0}};
+	struct annotate_ctx *A;
+	int c, i, rc = 0;
+
+	if ((A = calloc(1, sizeof(*A))) == NULL) {
+		cli_warn("annotate", "%s", "out of memory");
+		return 2;
+	}
+	A->cfg = cfg;
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" mode */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'q')
+			A->vars.queue_id = optarg;
+		else if (c == 'a')
+			A->vars.client_addr = optarg;
+		else {
+			free(A);
+			return 2;
+		}
+	}
+	if (optind == argc)
+		rc = annotate_stdin(A);
+	for (i = optind; i < argc; i++)
+		rc |= annotate_one(A, argv[i], strlen(argv[i]));
+	free(A);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct config *, int, char **);
+} commands[] = {
+    {"explain", cmd_explain},
+    {"compare", cmd_compare},
+    {"annotate", cmd_annotate},
+};
+
+int
+cli_is_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+cli_run(const struct config *cfg, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, argv[0]) == 0)
+			return commands[i].fn(cfg, argc, argv);
+	fprintf(stderr, "%s: unknown command '%s'\n", PROG, argv[0]);
+	return 2;
+}

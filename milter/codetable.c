@@ -1,0 +1,519 @@
+/*
+ * codetable - load, validate and look up the shared SMTP code table.
+ *
+ * The table's strings stay inside the libconfig object that parsed them; a
+ * table owns that object and two direct-index arrays (basic codes by number,
+ * enhanced codes by subject and detail), so a look-up on the reply path is
+ * two array reads and never allocates.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "codetable.h"
+
+#define NAME_MAX_LEN 64
+#define TEXT_MAX_LEN 400
+#define BUILTIN_NAME "codes.conf (built-in)"
+
+/* conf/codes.conf, NUL-terminated, linked in by milter/codes_builtin.S. */
+extern const char codes_builtin[];
+
+struct codetable {
+	config_t cfg;
+	char *source;
+	struct code_entry *entries;
+	size_t n;
+	const struct code_entry *basic[600];
+	const struct code_entry *enhanced[CODE_SUBJECT_MAX + 1]
+					 [CODE_DETAIL_MAX + 1];
+};
+
+static const char *const class_names[] = {
+    [2] = "2xx Positive Completion",
+    [3] = "3xx Positive Intermediate",
+    [4] = "4xx Transient Negative",
+    [5] = "5xx Permanent Negative",
+};
+
+static const char *const subject_names[] = {
+    "X.0.XXX Other or Undefined Status",
+    "X.1.XXX Addressing Status",
+    "X.2.XXX Mailbox Status",
+    "X.3.XXX Mail System Status",
+    "X.4.XXX Network and Routing Status",
+    "X.5.XXX Mail Delivery Protocol Status",
+    "X.6.XXX Message Content or Media Status",
+    "X.7.XXX Security or Policy Status",
+};
+
+const char *
+code_class_name(int cls)
+{
+	if (cls < 2 || cls > 5)
+		return NULL;
+	return class_names[cls];
+}
+
+const char *
+code_subject_name(int subject)
+{
+	if (subject < 0 || subject >= (int)(sizeof(subject_names) /
+					    sizeof(subject_names[0])))
+		return NULL;
+	return subject_names[subject];
+}
+
+/* Read 1 to 3 digits; return the number of characters used, 0 if none. */
+static size_t
+parse_digits(const char *s, int *out)
+{
+	size_t i;
+	int v = 0;
+
+	for (i = 0; i < 3 && isdigit((unsigned char)s[i]); i++)
+		v = v * 10 + (s[i] - '0');
+	if (i == 0 || isdigit((unsigned char)s[i]))
+		return 0;
+	*out = v;
+	return i;
+}
+
+int
+code_parse(const char *s, struct code_ref *ref)
+{
+	size_t k;
+
+	memset(ref, 0, sizeof(*ref));
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && s[3] == '\0') {
+		ref->kind = CODE_BASIC;
+		ref->basic = atoi(s);
+		ref->cls = s[0] - '0';
+		return ref->cls >= 2 && ref->cls <= 5 ? 0 : -1;
+	}
+	if (s[0] == 'X' || s[0] == 'x')
+		ref->cls = 0;
+	else if (s[0] == '2' || s[0] == '4' || s[0] == '5')
+		ref->cls = s[0] - '0';
+	else
+		return -1;
+	if (s[1] != '.')
+		return -1;
+	s += 2;
+	if ((k = parse_digits(s, &ref->subject)) == 0 || s[k] != '.')
+		return -1;
+	s += k + 1;
+	if ((k = parse_digits(s, &ref->detail)) == 0 || s[k] != '\0')
+		return -1;
+	ref->kind = CODE_ENHANCED;
+	return 0;
+}
+
+const struct code_entry *
+codetable_basic(const struct codetable *t, int code)
+{
+	if (code < 0 || code >= 600)
+		return NULL;
+	return t->basic[code];
+}
+
+const struct code_entry *
+codetable_enhanced(const struct codetable *t, int subject, int detail)
+{
+	if (subject < 0 || subject > CODE_SUBJECT_MAX || detail < 0 ||
+	    detail > CODE_DETAIL_MAX)
+		return NULL;
+	return t->enhanced[subject][detail];
+}
+
+const struct code_entry *
+codetable_find(const struct codetable *t, const struct code_ref *ref)
+{
+	if (ref->kind == CODE_BASIC)
+		return codetable_basic(t, ref->basic);
+	return codetable_enhanced(t, ref->subject, ref->detail);
+}
+
+const char *
+codetable_source(const struct codetable *t)
+{
+	return t->source;
+}
+
+size_t
+codetable_size(const struct codetable *t)
+{
+	return t->n;
+}
+
+const struct code_entry *
+codetable_at(const struct codetable *t, size_t i)
+{
+	return i < t->n ? &t->entries[i] : NULL;
+}
+
+/* Loading. */
+
+struct loader {
+	struct codetable *t;
+	struct diag *d;
+	const char *file;
+};
+
+static unsigned
+line_of(const config_setting_t *s)
+{
+	return config_setting_source_line(s);
+}
+
+/* Table text is read by a sender's postmaster: printable ASCII only. */
+static const char *
+check_text(const char *v, size_t max)
+{
+	const unsigned char *p;
+
+	if (*v == '\0')
+		return "is empty";
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return "has a character that is not printable ASCII";
+	if (p - (const unsigned char *)v > (long)max)
+		return "is too long";
+	return NULL;
+}
+
+static const char *
+field_string(struct loader *L, const config_setting_t *f)
+{
+	const char *why, *v;
+	size_t max;
+
+	if (config_setting_type(f) != CONFIG_TYPE_STRING) {
+		diag_add(L->d, L->file, line_of(f), "field '%s' must be a string",
+			 config_setting_name(f));
+		return NULL;
+	}
+	v = config_setting_get_string(f);
+	max = strcmp(config_setting_name(f), "name") == 0 ? NAME_MAX_LEN
+							   : TEXT_MAX_LEN;
+	if ((why = check_text(v, max)) != NULL) {
+		diag_add(L->d, L->file, line_of(f), "field '%s' %s",
+			 config_setting_name(f), why);
+		return NULL;
+	}
+	return v;
+}
+
+static int
+load_assoc(struct loader *L, struct code_entry *e, const config_setting_t *f)
+{
+	const config_setting_t *el;
+	const char *v;
+	int i, n;
+
+	if (!config_setting_is_array(f) && !config_setting_is_list(f)) {
+		diag_add(L->d, L->file, line_of(f),
+			 "field 'basic' must be an array of strings");
+		return -1;
+	}
+	n = config_setting_length(f);
+	if (n > CODE_ASSOC_MAX) {
+		diag_add(L->d, L->file, line_of(f),
+			 "field 'basic' lists more than %d codes", CODE_ASSOC_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		el = config_setting_get_elem(f, (unsigned)i);
+		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
+			diag_add(L->d, L->file, line_of(f),
+				 "field 'basic' must be an array of strings");
+			return -1;
+		}
+		v = config_setting_get_string(el);
+		e->assoc[e->nassoc++] = v;
+	}
+	return 0;
+}
+
+/* Checks that need the whole table: associated codes must exist. */
+static int
+check_assoc(struct loader *L, const struct code_entry *e)
+{
+	struct code_ref ref;
+	size_t i;
+	const char *v;
+	int bad = 0;
+
+	for (i = 0; i < e->nassoc; i++) {
+		v = e->assoc[i];
+		if (strcmp(v, "any") == 0 || strcmp(v, "2xx") == 0 ||
+		    strcmp(v, "4xx") == 0 || strcmp(v, "5xx") == 0)
+			continue;
+		if (code_parse(v, &ref) != 0 || ref.kind != CODE_BASIC) {
+			diag_add(L->d, L->file, e->line,
+				 "%s: associated code '%s' is not a basic code, "
+				 "2xx, 4xx, 5xx or any",
+				 e->code, v);
+			bad = 1;
+		} else if (L->t->basic[ref.basic] == NULL) {
+			diag_add(L->d, L->file, e->line,
+				 "%s: associated code %s has no entry in the "
+				 "table",
+				 e->code, v);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static int
+check_class(struct loader *L, const struct code_entry *e,
+	    const config_setting_t *g)
+{
+	const char *want;
+
+	want = e->kind == CODE_BASIC ? code_class_name(e->basic / 100)
+				     : code_subject_name(e->subject);
+	if (want == NULL) {
+		diag_add(L->d, L->file, line_of(g),
+			 "code %s has no assigned class", e->code);
+		return -1;
+	}
+	if (strcmp(e->class_name, want) != 0) {
+		diag_add(L->d, L->file, line_of(g),
+			 "class '%s' disagrees with code %s (expected '%s')",
+			 e->class_name, e->code, want);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_code(struct loader *L, struct code_entry *e, const config_setting_t *g)
+{
+	struct code_ref ref;
+	const struct code_entry **slot;
+
+	if (code_parse(e->code, &ref) != 0 ||
+	    (ref.kind == CODE_ENHANCED && e->code[0] != 'X')) {
+		diag_add(L->d, L->file, line_of(g),
+			 "malformed code '%s' (want a basic code such as 550 "
+			 "or an enhanced code such as X.1.1)",
+			 e->code);
+		return -1;
+	}
+	e->kind = ref.kind;
+	e->basic = ref.basic;
+	e->subject = ref.subject;
+	e->detail = ref.detail;
+	if (ref.kind == CODE_ENHANCED &&
+	    (ref.subject > CODE_SUBJECT_MAX || ref.detail > CODE_DETAIL_MAX)) {
+		diag_add(L->d, L->file, line_of(g),
+			 "code %s is beyond X.%d.%d, the largest supported",
+			 e->code, CODE_SUBJECT_MAX, CODE_DETAIL_MAX);
+		return -1;
+	}
+	slot = ref.kind == CODE_BASIC ? &L->t->basic[ref.basic]
+				      : &L->t->enhanced[ref.subject][ref.detail];
+	if (*slot != NULL) {
+		diag_add(L->d, L->file, line_of(g),
+			 "duplicate code %s (first defined at line %u)",
+			 e->code, (*slot)->line);
+		return -1;
+	}
+	*slot = e;
+	return 0;
+}
+
+static const char *const entry_fields[] = {
+    "code", "name", "class", "description", "when", "fix", "basic",
+};
+
+static const char **
+field_slot(struct code_entry *e, const char *name)
+{
+	if (strcmp(name, "code") == 0)
+		return &e->code;
+	if (strcmp(name, "name") == 0)
+		return &e->name;
+	if (strcmp(name, "class") == 0)
+		return &e->class_name;
+	if (strcmp(name, "description") == 0)
+		return &e->description;
+	if (strcmp(name, "when") == 0)
+		return &e->when;
+	if (strcmp(name, "fix") == 0)
+		return &e->fix;
+	return NULL;
+}
+
+static int
+load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
+{
+	const config_setting_t *f, *assoc = NULL;
+	const char **slot;
+	int i, n, bad = 0;
+	size_t k;
+
+	e->line = line_of(g);
+	if (!config_setting_is_group(g)) {
+		diag_add(L->d, L->file, e->line,
+			 "each entry of 'codes' must be a group { ... }");
+		return -1;
+	}
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		f = config_setting_get_elem(g, (unsigned)i);
+		if (strcmp(config_setting_name(f), "basic") == 0) {
+			assoc = f;
+			continue;
+		}
+		if ((slot = field_slot(e, config_setting_name(f))) == NULL) {
+			diag_add(L->d, L->file, line_of(f),
+				 "unknown field '%s'", config_setting_name(f));
+			bad = 1;
+		} else if ((*slot = field_string(L, f)) == NULL)
+			bad = 1;
+	}
+	for (k = 0; k < sizeof(entry_fields) / sizeof(entry_fields[0]); k++) {
+		slot = field_slot(e, entry_fields[k]);
+		if (slot != NULL && *slot == NULL &&
+		    config_setting_get_member(g, entry_fields[k]) == NULL) {
+			diag_add(L->d, L->file, e->line, "missing field '%s'",
+				 entry_fields[k]);
+			bad = 1;
+		}
+	}
+	if (e->code == NULL || set_code(L, e, g) != 0)
+		return -1;
+	if (e->class_name != NULL && check_class(L, e, g) != 0)
+		bad = 1;
+	if (e->kind == CODE_BASIC && assoc != NULL) {
+		diag_add(L->d, L->file, line_of(assoc),
+			 "field 'basic' belongs to enhanced codes only");
+		bad = 1;
+	} else if (e->kind == CODE_ENHANCED && assoc == NULL) {
+		diag_add(L->d, L->file, e->line,
+			 "missing field 'basic' (use [ ] if none)");
+		bad = 1;
+	} else if (assoc != NULL && load_assoc(L, e, assoc) != 0)
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+static int
+load_entries(struct loader *L)
+{
+	const config_setting_t *root, *list, *s;
+	struct codetable *t = L->t;
+	int i, n, bad = 0;
+	size_t k;
+
+	root = config_root_setting(&t->cfg);
+	n = config_setting_length(root);
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(root, (unsigned)i);
+		if (strcmp(config_setting_name(s), "codes") != 0) {
+			diag_add(L->d, L->file, line_of(s),
+				 "unknown setting '%s' (a code table has only "
+				 "'codes')",
+				 config_setting_name(s));
+			bad = 1;
+		}
+	}
+	list = config_lookup(&t->cfg, "codes");
+	if (list == NULL || !config_setting_is_list(list)) {
+		diag_add(L->d, L->file, list ? line_of(list) : 0,
+			 "missing list 'codes = ( { code = ...; }, ... );'");
+		return -1;
+	}
+	n = config_setting_length(list);
+	if ((t->entries = calloc((size_t)n + 1, sizeof(*t->entries))) == NULL) {
+		diag_add(L->d, L->file, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		s = config_setting_get_elem(list, (unsigned)i);
+		if (load_entry(L, &t->entries[t->n], s) != 0)
+			bad = 1;
+		t->n++;
+	}
+	for (k = 0; k < t->n; k++)
+		if (t->entries[k].kind == CODE_ENHANCED &&
+		    check_assoc(L, &t->entries[k]) != 0)
+			bad = 1;
+	if (!bad && t->enhanced[0][0] == NULL) {
+		diag_add(L->d, L->file, 0,
+			 "no entry for X.0.0, the fallback for unknown codes");
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static struct codetable *
+load(const char *name, const char *text, const char *path, struct diag *d)
+{
+	struct codetable *t;
+	struct loader L;
+	size_t before = d->count;
+	int ok;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->source = strdup(name)) == NULL) {
+		free(t);
+		diag_add(d, name, 0, "out of memory");
+		return NULL;
+	}
+	config_init(&t->cfg);
+	ok = path != NULL ? config_read_file(&t->cfg, path)
+			  : config_read_string(&t->cfg, text);
+	if (ok != CONFIG_TRUE) {
+		if (config_error_type(&t->cfg) == CONFIG_ERR_FILE_IO)
+			diag_add(d, name, 0, "cannot read file");
+		else
+			diag_add(d, name, (unsigned)config_error_line(&t->cfg),
+				 "%s", config_error_text(&t->cfg));
+		codetable_free(t);
+		return NULL;
+	}
+	L.t = t;
+	L.d = d;
+	L.file = t->source;
+	if (load_entries(&L) != 0 || d->count != before) {
+		codetable_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+struct codetable *
+codetable_load_file(const char *path, struct diag *d)
+{
+	return load(path, NULL, path, d);
+}
+
+struct codetable *
+codetable_load_string(const char *name, const char *text, struct diag *d)
+{
+	return load(name, text, NULL, d);
+}
+
+struct codetable *
+codetable_load_builtin(struct diag *d)
+{
+	return load(BUILTIN_NAME, codes_builtin, NULL, d);
+}
+
+void
+codetable_free(struct codetable *t)
+{
+	if (t == NULL)
+		return;
+	config_destroy(&t->cfg);
+	free(t->entries);
+	free(t->source);
+	free(t);
+}

@@ -1,0 +1,135 @@
+/*
+ * main - options, then either a subcommand or the milter daemon.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "daemon.h"
+#include "options.h"
+#include "rules.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: milter-annotate [-fnV] [-c FILE] [-p SOCKET] [-T FILE]\n"
+		"       milter-annotate [-c FILE] [-T FILE] explain CODE...\n"
+		"       milter-annotate [-c FILE] [-T FILE] compare A B "
+		"[--lang en|ar|ru|zh]\n"
+		"       milter-annotate [-c FILE] [-T FILE] annotate "
+		"[--queue-id ID] [--client-addr ADDR] [REPLY...]\n"
+		"\n"
+		"  -c FILE    configuration (default %s)\n"
+		"  -f         stay in the foreground and log to standard error\n"
+		"  -n         check the configuration and the code table, then "
+		"exit\n"
+		"  -p SOCKET  listen on SOCKET (inet:PORT@HOST, inet6:PORT@HOST, "
+		"unix:/path)\n"
+		"  -T FILE    use FILE as the code table\n"
+		"  -V         print the version\n",
+		CONFIG_DEFAULT_PATH);
+}
+
+static void
+print_diag(const char *msg, void *arg)
+{
+	fprintf((FILE *)arg, "%s\n", msg);
+}
+
+/*
+ * Subcommands work without a configuration file: the default one is read
+ * when it exists, a file named with -c must exist.
+ */
+static struct config *
+load_for_cli(const struct options *o, struct diag *d)
+{
+	if (!o->config_given && access(o->config_path, F_OK) != 0)
+		return config_defaults(o->codes, d);
+	return config_load(o->config_path, o->codes, d);
+}
+
+static int
+check_only(const struct options *o)
+{
+	struct diag *d = malloc(sizeof(*d));
+	struct config *c;
+
+	if (d == NULL)
+		return 1;
+	diag_init(d);
+	c = config_load(o->config_path, o->codes, d);
+	diag_each(d, print_diag, stderr);
+	if (c != NULL)
+		printf("%s: configuration OK, %zu codes, %zu rules\n",
+		       o->config_path, codetable_size(c->table),
+		       rules_count(c->rules));
+	config_free(c);
+	free(d);
+	return c != NULL ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = {CONFIG_DEFAULT_PATH, false, false, false, NULL,
+			    NULL};
+	struct config *c;
+	struct diag *d;
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "+c:fnp:T:Vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config_path = optarg;
+			o.config_given = true;
+			break;
+		case 'f':
+			o.foreground = true;
+			break;
+		case 'n':
+			o.check = true;
+			break;
+		case 'p':
+			o.socket = optarg;
+			break;
+		case 'T':
+			o.codes = optarg;
+			break;
+		case 'V':
+			printf("milter-annotate %s\n", MA_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (o.check)
+		return check_only(&o);
+	if (optind == argc)
+		return daemon_main(&o);
+	if (!cli_is_command(argv[optind])) {
+		fprintf(stderr, "milter-annotate: unknown command '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return 2;
+	diag_init(d);
+	if ((c = load_for_cli(&o, d)) == NULL) {
+		diag_each(d, print_diag, stderr);
+		free(d);
+		return 2;
+	}
+	free(d);
+	rc = cli_run(c, argc - optind, argv + optind);
+	config_free(c);
+	return rc;
+}

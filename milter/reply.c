@@ -1,0 +1,572 @@
+/*
+ * reply - parse, pick an entry, format.
+ *
+ * Parsing is tolerant (real servers send lower case, extra spaces, no text,
+ * an enhanced code of the wrong class, control and 8-bit bytes, endless
+ * text); formatting is strict. Text is made printable ASCII once, when it
+ * is parsed, so the formatter only wraps words and counts lines.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "reply.h"
+#include "template.h"
+
+void
+reply_site_defaults(struct reply_site *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->width = REPLY_WIDTH_DEFAULT;
+	s->add_enhanced_code = true;
+}
+
+/* Parsing. */
+
+static int
+is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\0' || c == '\r' || c == '\n' ||
+	       c == '\v' || c == '\f';
+}
+
+static int
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A three-digit code followed by end, blank or '-': its length, else 0. */
+static size_t
+scan_code(const unsigned char *p, const unsigned char *end, int *code)
+{
+	if (end - p < 3 || !is_digit(p[0]) || !is_digit(p[1]) ||
+	    !is_digit(p[2]))
+		return 0;
+	if (end - p > 3 && !is_blank(p[3]) && p[3] != '-')
+		return 0;
+	*code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	return 3;
+}
+
+/* 1 to 3 digits; their count, 0 if none or too many. */
+static size_t
+scan_num(const unsigned char *p, const unsigned char *end, int *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; p + i < end && is_digit(p[i]); i++) {
+		if (i == 3)
+			return 0;
+		*v = *v * 10 + (p[i] - '0');
+	}
+	return i;
+}
+
+/* An enhanced code "D.S.D" followed by end or blank: its length, else 0. */
+static size_t
+scan_ecode(const unsigned char *p, const unsigned char *end, int *subject,
+	   int *detail)
+{
+	const unsigned char *q = p;
+	size_t k;
+
+	if (end - q < 5 || !is_digit(q[0]) || q[1] != '.')
+		return 0;
+	q += 2;
+	if ((k = scan_num(q, end, subject)) == 0 || q + k >= end ||
+	    q[k] != '.')
+		return 0;
+	q += k + 1;
+	if ((k = scan_num(q, end, detail)) == 0)
+		return 0;
+	q += k;
+	if (q < end && !is_blank(*q))
+		return 0;
+	return (size_t)(q - p);
+}
+
+/*
+ * Append one line's text, printable ASCII only: controls become spaces and
+ * each 8-bit sequence (a UTF-8 character, say) becomes one '?'.
+ */
+static void
+text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
+{
+	int in_seq = 0;
+	char c;
+
+	while (p < end && is_blank(*p))
+		p++;
+	while (end > p && is_blank(end[-1]))
+		end--;
+	if (p == end)
+		return;
+	if (r->textlen > 0 && r->textlen + 1 < REPLY_TEXT_MAX)
+		r->text[r->textlen++] = '\n';
+	for (; p < end; p++) {
+		if (*p >= 0x80) {
+			if ((*p & 0xc0) == 0x80 && in_seq)
+				continue;
+			in_seq = *p >= 0xc0;
+			c = '?';
+		} else {
+			in_seq = 0;
+			c = (*p >= 0x20 && *p < 0x7f) ? (char)*p : ' ';
+		}
+		if (r->textlen + 1 >= REPLY_TEXT_MAX) {
+			r->truncated = true;
+			break;
+		}
+		r->text[r->textlen++] = c;
+	}
+	r->text[r->textlen] = '\0';
+}
+
+static int
+parse_line(struct reply *r, const unsigned char *p, const unsigned char *end,
+	   int first)
+{
+	int code = 0, subject, detail;
+	size_t k;
+
+	while (p < end && is_blank(*p))
+		p++;
+	if ((k = scan_code(p, end, &code)) == 0) {
+		if (first)
+			return -1;
+		text_append(r, p, end);
+		return 0;
+	}
+	if (first) {
+		if (code < 200 || code > 599)
+			return -1;
+		r->code = code;
+	}
+	p += k;
+	if (p < end && *p == '-')
+		p++;
+	while (p < end && is_blank(*p))
+		p++;
+	if ((k = scan_ecode(p, end, &subject, &detail)) != 0) {
+		if (first) {
+			/* Keep the basic code's class: it is what MTAs act on. */
+			r->ecode_corrected = *p - '0' != r->code / 100;
+			snprintf(r->ecode, sizeof(r->ecode), "%d.%d.%d",
+				 r->code / 100, subject, detail);
+			r->subject = subject;
+			r->detail = detail;
+		}
+		p += k;
+	}
+	text_append(r, p, end);
+	return 0;
+}
+
+int
+reply_parse(struct reply *r, const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf, *end = p + len,
+			    *eol;
+	int first = 1;
+
+	r->code = 0;
+	r->ecode[0] = '\0';
+	r->subject = r->detail = 0;
+	r->ecode_corrected = r->truncated = false;
+	r->textlen = 0;
+	r->text[0] = '\0';
+	/* Blank lines before the reply are noise, not a reply. */
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	while (p < end) {
+		for (eol = p; eol < end && *eol != '\r' && *eol != '\n'; eol++)
+			;
+		if (parse_line(r, p, eol, first) != 0)
+			return -1;
+		first = 0;
+		p = eol;
+		if (p < end && *p == '\r')
+			p++;
+		if (p < end && *p == '\n')
+			p++;
+	}
+	return first ? -1 : 0;
+}
+
+const struct code_entry *
+reply_pick(const struct codetable *t, const struct reply *r)
+{
+	const struct code_entry *e;
+
+	if (r->ecode[0] != '\0') {
+		if ((e = codetable_enhanced(t, r->subject, r->detail)) != NULL)
+			return e;
+		/* An unregistered detail still names its subject (X.7.0). */
+		if ((e = codetable_enhanced(t, r->subject, 0)) != NULL &&
+		    r->subject != 0)
+			return e;
+	}
+	if ((e = codetable_basic(t, r->code)) != NULL)
+		return e;
+	return codetable_enhanced(t, 0, 0);
+}
+
+/* Formatting. */
+
+/*
+ * Word wrapper for one section: a lead ("Explanation: ") on the first
+ * line, continuation lines indented, at most max lines. With no output
+ * it only counts, so the line budget can be planned before writing.
+ */
+struct wrapper {
+	struct reply_out *o; /* NULL: count only */
+	size_t avail;	     /* text columns per line */
+	size_t indent;
+	size_t max;
+	size_t nl;	     /* lines emitted */
+	int fresh;	     /* no word on the current line yet */
+	int cut;
+	size_t cl;
+	char cur[REPLY_WIRE_MAX];
+};
+
+static void
+wrap_emit(struct wrapper *w)
+{
+	struct reply_out *o = w->o;
+
+	w->nl++;
+	if (o == NULL)
+		return;
+	memcpy(o->buf + o->used, w->cur, w->cl);
+	o->buf[o->used + w->cl] = '\0';
+	o->line[o->nlines++] = o->buf + o->used;
+	o->used += w->cl + 1;
+}
+
+static void
+wrap_start_line(struct wrapper *w, const char *lead)
+{
+	size_t n = lead != NULL ? strlen(lead) : w->indent;
+
+	if (lead != NULL)
+		memcpy(w->cur, lead, n);
+	else
+		memset(w->cur, ' ', n);
+	w->cl = n;
+	w->fresh = 1;
+}
+
+/* Move to a new line; 0 when the section's line budget is spent. */
+static int
+wrap_newline(struct wrapper *w)
+{
+	if (w->nl + 1 >= w->max) {
+		w->cut = 1;
+		return 0;
+	}
+	wrap_emit(w);
+	wrap_start_line(w, NULL);
+	return 1;
+}
+
+static int
+wrap_word(struct wrapper *w, const char *word, size_t wl)
+{
+	size_t sep, take;
+
+	for (;;) {
+		sep = w->fresh ? 0 : 1;
+		if (w->cl + sep + wl <= w->avail) {
+			if (sep)
+				w->cur[w->cl++] = ' ';
+			memcpy(w->cur + w->cl, word, wl);
+			w->cl += wl;
+			w->fresh = 0;
+			return 1;
+		}
+		if (!w->fresh || w->cl >= w->avail) {
+			if (!wrap_newline(w))
+				return 0;
+			continue;
+		}
+		/* A word longer than a whole line is split. */
+		take = w->avail - w->cl;
+		memcpy(w->cur + w->cl, word, take);
+		w->cl += take;
+		word += take;
+		wl -= take;
+		w->fresh = 0;
+	}
+}
+
+/* Mark a cut section so the reader knows text is missing. */
+static void
+wrap_mark_cut(struct wrapper *w)
+{
+	if (w->cl + 4 > w->avail)
+		w->cl = w->avail > w->indent + 4 ? w->avail - 4 : w->indent;
+	memcpy(w->cur + w->cl, " ...", 4);
+	w->cl += 4;
+}
+
+/*
+ * Lay out lead + text (paragraphs separated by '\n'); returns the lines
+ * used. An empty text takes no line.
+ */
+static size_t
+wrap(struct reply_out *o, const char *lead, const char *text, size_t avail,
+     size_t indent, size_t max)
+{
+	struct wrapper w;
+	const char *p = text, *word;
+
+	if (max == 0 || *text == '\0')
+		return 0;
+	w.o = o;
+	w.avail = avail;
+	w.indent = indent;
+	w.max = max;
+	w.nl = 0;
+	w.cut = 0;
+	wrap_start_line(&w, lead);
+	while (*p != '\0' && !w.cut) {
+		if (*p == '\n') {
+			p++;
+			if (!w.fresh && !wrap_newline(&w))
+				break;
+			continue;
+		}
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		for (word = p; *p != '\0' && *p != ' ' && *p != '\n'; p++)
+			;
+		wrap_word(&w, word, (size_t)(p - word));
+	}
+	if (w.cut)
+		wrap_mark_cut(&w);
+	if (!w.fresh || w.cut)
+		wrap_emit(&w);
+	return w.nl;
+}
+
+enum { SEC_TEXT, SEC_EXPLAIN, SEC_FIX, SEC_POSTMASTER, SEC_HELP, SEC_REF,
+       SEC_COUNT };
+
+struct section {
+	const char *lead;
+	const char *text;
+	size_t indent;
+};
+
+static void
+out_codes(struct reply_out *o, int code, const char *ecode)
+{
+	snprintf(o->code, sizeof(o->code), "%03d", code);
+	snprintf(o->ecode, sizeof(o->ecode), "%s", ecode);
+	o->nlines = 0;
+	o->used = 0;
+	o->entry = NULL;
+}
+
+static size_t
+text_avail(const struct reply_out *o, unsigned width)
+{
+	size_t prefix = 4 + (o->ecode[0] ? strlen(o->ecode) + 1 : 0);
+
+	if (width < REPLY_WIDTH_MIN)
+		width = REPLY_WIDTH_MIN;
+	if (width > REPLY_WIDTH_MAX)
+		width = REPLY_WIDTH_MAX;
+	return width - prefix;
+}
+
+void
+reply_sanitized(const struct reply *r, unsigned width, struct reply_out *o)
+{
+	out_codes(o, r->code, r->ecode);
+	wrap(o, "", r->text, text_avail(o, width), 0, REPLY_MAX_LINES);
+}
+
+/*
+ * Fit the sections into REPLY_MAX_LINES: the original text gives way first
+ * (down to one line), then the site lines, then the fix and explanation.
+ */
+static void
+plan_budget(const struct section *s, size_t avail, size_t need[SEC_COUNT])
+{
+	size_t i, total = 0, over, give;
+
+	for (i = 0; i < SEC_COUNT; i++) {
+		need[i] = s[i].text ? wrap(NULL, s[i].lead, s[i].text, avail,
+					   s[i].indent, REPLY_MAX_LINES)
+				    : 0;
+		total += need[i];
+	}
+	if (total <= REPLY_MAX_LINES)
+		return;
+	over = total - REPLY_MAX_LINES;
+	give = need[SEC_TEXT] > 1 ? need[SEC_TEXT] - 1 : 0;
+	give = give < over ? give : over;
+	need[SEC_TEXT] -= give;
+	over -= give;
+	for (i = SEC_COUNT - 1; i > SEC_FIX && over > 0; i--) {
+		give = need[i] < over ? need[i] : over;
+		need[i] = 0;
+		over -= give;
+	}
+	for (i = SEC_FIX; i >= SEC_EXPLAIN && over > 0; i--) {
+		give = need[i] > 1 ? need[i] - 1 : 0;
+		give = give < over ? give : over;
+		need[i] -= give;
+		over -= give;
+	}
+}
+
+static size_t
+write_sections(struct reply_out *o, const struct section *s, size_t avail,
+	       const size_t *need)
+{
+	size_t i;
+
+	o->nlines = 0;
+	o->used = 0;
+	for (i = 0; i < SEC_COUNT; i++)
+		if (s[i].text != NULL)
+			wrap(o, s[i].lead, s[i].text, avail, s[i].indent,
+			     need != NULL ? need[i]
+					  : REPLY_MAX_LINES - o->nlines);
+	return o->nlines;
+}
+
+/*
+ * Whether a first pass with no plan kept everything: a cut section uses
+ * every line left, so fewer than REPLY_MAX_LINES lines means no cut.
+ */
+static int
+sections_fit(const struct reply_out *o, const struct section *s,
+	     size_t avail)
+{
+	size_t i, total = 0;
+
+	if (o->nlines < REPLY_MAX_LINES)
+		return 1;
+	for (i = 0; i < SEC_COUNT; i++)
+		if (s[i].text != NULL)
+			total += wrap(NULL, s[i].lead, s[i].text, avail,
+				      s[i].indent, REPLY_MAX_LINES + 1);
+	return total <= REPLY_MAX_LINES;
+}
+
+enum reply_result
+reply_annotate(const struct reply *r, const struct codetable *t,
+	       const struct reply_site *site, const struct reply_vars *vars,
+	       struct reply_out *o)
+{
+	char ecode[REPLY_ECODE_MAX], site_text[3][REPLY_WIRE_MAX];
+	const char *vals[TV_COUNT] = {0};
+	const char *tmpl[3] = {site->postmaster, site->help_url,
+			       site->reference};
+	struct section s[SEC_COUNT];
+	const struct code_entry *e;
+	size_t need[SEC_COUNT], avail, i;
+	int cls = r->code / 100;
+
+	if (cls != 4 && cls != 5) {
+		reply_sanitized(r, site->width, o);
+		return REPLY_PASSED;
+	}
+	if ((e = reply_pick(t, r)) == NULL) {
+		reply_sanitized(r, site->width, o);
+		return REPLY_FALLBACK;
+	}
+	if (r->ecode[0] != '\0')
+		snprintf(ecode, sizeof(ecode), "%s", r->ecode);
+	else if (site->add_enhanced_code)
+		snprintf(ecode, sizeof(ecode), "%d.0.0", cls);
+	else
+		ecode[0] = '\0';
+	out_codes(o, r->code, ecode);
+	o->entry = e;
+	avail = text_avail(o, site->width);
+
+	s[SEC_TEXT] = (struct section){"", site->generic ? e->name : r->text, 0};
+	s[SEC_EXPLAIN] = (struct section){"Explanation: ", e->description, 2};
+	s[SEC_FIX] = (struct section){"How to fix: ", e->fix, 2};
+	vals[TV_CODE] = o->code;
+	vals[TV_ECODE] = o->ecode;
+	vals[TV_QUEUE_ID] = vars != NULL ? vars->queue_id : NULL;
+	vals[TV_CLIENT_ADDR] = vars != NULL ? vars->client_addr : NULL;
+	if (site->reference != NULL) {
+		tmpl_expand(site->reference, vals, site_text[2],
+			    sizeof(site_text[2]));
+		vals[TV_REFERENCE] = site_text[2];
+	}
+	for (i = 0; i < 3; i++) {
+		static const char *const leads[3] = {"Postmaster: ", "Help: ",
+						     "Reference: "};
+		s[SEC_POSTMASTER + i] = (struct section){leads[i], NULL, 2};
+		if (tmpl[i] == NULL)
+			continue;
+		if (i < 2)
+			tmpl_expand(tmpl[i], vals, site_text[i],
+				    sizeof(site_text[i]));
+		s[SEC_POSTMASTER + i].text = site_text[i];
+	}
+
+	/* Nearly every reply fits at once; plan a budget only when not. */
+	if (write_sections(o, s, avail, NULL) > 0 && sections_fit(o, s, avail))
+		return REPLY_ANNOTATED;
+	plan_budget(s, avail, need);
+	if (write_sections(o, s, avail, need) == 0) {
+		reply_sanitized(r, site->width, o);
+		return REPLY_FALLBACK;
+	}
+	return REPLY_ANNOTATED;
+}
+
+/* Output. */
+
+size_t
+reply_render(const struct reply_out *o, const char *eol, char *dst,
+	     size_t cap)
+{
+	size_t i, n = 0, nlines = o->nlines > 0 ? o->nlines : 1;
+	const char *text;
+	int k;
+
+	if (cap == 0)
+		return 0;
+	dst[0] = '\0';
+	for (i = 0; i < nlines; i++) {
+		text = o->nlines > 0 ? o->line[i] : "";
+		k = snprintf(dst + n, cap - n, "%s%c%s%s%s%s", o->code,
+			     i + 1 < nlines ? '-' : ' ', o->ecode,
+			     o->ecode[0] && text[0] ? " " : "", text, eol);
+		if (k < 0 || (size_t)k >= cap - n)
+			return cap - 1;
+		n += (size_t)k;
+	}
+	return n;
+}
+
+int
+reply_escape_percent(const char *src, char *dst, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *src != '\0'; src++) {
+		if (n + (*src == '%' ? 2 : 1) >= cap)
+			return -1;
+		if (*src == '%')
+			dst[n++] = '%';
+		dst[n++] = *src;
+	}
+	if (cap == 0)
+		return -1;
+	dst[n] = '\0';
+	return 0;
+}
