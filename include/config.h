@@ -42,6 +42,7 @@ struct config {
 	enum log_format log_format;
 	enum on_error on_error;
 	config_t cfg; /* owns the strings above */
+	unsigned refs; /* sessions holding it, plus one while current */
 };
 
 /*

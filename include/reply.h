@@ -22,7 +22,7 @@
 #define REPLY_ECODE_MAX 32   /* "5.999.999"; room for what printf fears */
 
 #define REPLY_WIDTH_MIN	    40
-#define REPLY_WIDTH_MAX	    480 /* leaves room for codes, CRLF, doubled % */
+#define REPLY_WIDTH_MAX	    240 /* Sendmail may prefix "<rcpt>... " (up to 262) */
 #define REPLY_WIDTH_DEFAULT 78
 
 /* A reply as parsed: codes checked, text made printable. */

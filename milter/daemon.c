@@ -1,14 +1,318 @@
 /*
- * daemon - placeholder until the milter lands (next commit).
+ * daemon - start the milter, serve, reload on SIGHUP, stop on SIGTERM.
+ *
+ * Order matters: the socket is bound while still root, then the process
+ * detaches, writes its pid file, drops privileges, and only then starts
+ * threads (libmilter's and the signal thread), all with the handled
+ * signals blocked so that exactly one thread takes each of them.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <libmilter/mfapi.h>
+
+#include "callbacks.h"
+#include "confstore.h"
 #include "daemon.h"
+#include "log.h"
+#include "rules.h"
+#include "stats.h"
+
+static struct {
+	const struct options *opt;
+	struct stats stats;
+	const char *socket; /* fixed at start: a reload cannot rebind */
+} D;
+
+/*
+ * libmilter's own signal thread sigwait()s for SIGHUP and treats it as
+ * "stop" (libmilter/signal.c). milter-annotate reloads on SIGHUP and logs
+ * counters on SIGUSR1, so libmilter must never take those two. This
+ * definition comes before libc's in the dynamic linker's search order for
+ * libmilter's call, and waits for the same signals less those two. Our own
+ * signal thread uses sigwaitinfo, not this.
+ */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	sigset_t s = *set;
+	int r;
+
+	sigdelset(&s, SIGHUP);
+	sigdelset(&s, SIGUSR1);
+	for (;;) {
+		if ((r = sigwaitinfo(&s, NULL)) > 0) {
+			*sig = r;
+			return 0;
+		}
+		if (errno != EINTR)
+			return errno;
+	}
+}
+
+static struct log_dest
+dest_now(void)
+{
+	struct config *c = confstore_hold();
+	struct log_dest d = log_dest_of(c, D.opt->foreground);
+
+	confstore_drop(c);
+	return d;
+}
+
+static void
+log_diag_line(const char *msg, void *arg)
+{
+	log_msg(*(struct log_dest *)arg, LOG_ERR, "%s", msg);
+}
+
+static void
+print_diag_line(const char *msg, void *arg)
+{
+	fprintf((FILE *)arg, "%s\n", msg);
+}
+
+static int
+same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Load anew; on any error keep the configuration in force. */
+static void
+reload(void)
+{
+	struct diag *d = malloc(sizeof(*d));
+	struct config *c, *old;
+	struct log_dest ld = dest_now();
+
+	if (d == NULL) {
+		log_msg(ld, LOG_ERR, "reload failed: out of memory");
+		return;
+	}
+	diag_init(d);
+	c = config_load(D.opt->config_path, D.opt->codes, d);
+	if (c == NULL) {
+		diag_each(d, log_diag_line, &ld);
+		log_msg(ld, LOG_ERR,
+			"reload failed: keeping the configuration in force");
+		atomic_fetch_add(&D.stats.errors, 1);
+		free(d);
+		return;
+	}
+	free(d);
+	old = confstore_hold();
+	if (!same(old->user, c->user) || !same(old->group, c->group) ||
+	    !same(old->pidfile, c->pidfile) ||
+	    (D.opt->socket == NULL && !same(D.socket, c->socket)))
+		log_msg(ld, LOG_WARNING,
+			"reload: socket, user, group and pidfile changes take "
+			"effect at the next restart");
+	confstore_drop(old);
+	confstore_swap(c);
+	log_msg(log_dest_of(c, D.opt->foreground), LOG_NOTICE,
+		"reloaded %s: %zu codes, %zu rules", c->path,
+		codetable_size(c->table), rules_count(c->rules));
+}
+
+static void *
+signal_thread(void *arg)
+{
+	sigset_t set;
+	int sig;
+
+	(void)arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		if ((sig = sigwaitinfo(&set, NULL)) < 0)
+			continue;
+		if (sig == SIGHUP)
+			reload();
+		else if (sig == SIGUSR1)
+			stats_log(&D.stats, dest_now());
+	}
+	return NULL;
+}
+
+/* The file behind a unix socket spec, or NULL for inet sockets. */
+static const char *
+unix_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	return spec[0] == '/' ? spec : NULL;
+}
+
+static int
+open_socket(const struct config *c)
+{
+	const char *path = unix_path(D.socket);
+	mode_t old = 0;
+	int rc;
+
+	if (smfi_setconn((char *)D.socket) == MI_FAILURE) {
+		fprintf(stderr, "milter-annotate: bad socket '%s'\n", D.socket);
+		return -1;
+	}
+	if (path != NULL && c->umask_set)
+		old = umask(c->umask);
+	rc = smfi_opensocket(1); /* 1: remove a stale unix socket first */
+	if (path != NULL && c->umask_set)
+		umask(old);
+	if (rc == MI_FAILURE) {
+		fprintf(stderr, "milter-annotate: cannot listen on %s: %s\n",
+			D.socket, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+drop_privileges(const struct config *c)
+{
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	const char *path = unix_path(D.socket);
+	gid_t gid;
+
+	if (c->user == NULL && c->group == NULL)
+		return 0;
+	if (c->user != NULL && (pw = getpwnam(c->user)) == NULL) {
+		fprintf(stderr, "milter-annotate: no user '%s'\n", c->user);
+		return -1;
+	}
+	if (c->group != NULL && (gr = getgrnam(c->group)) == NULL) {
+		fprintf(stderr, "milter-annotate: no group '%s'\n", c->group);
+		return -1;
+	}
+	gid = gr != NULL ? gr->gr_gid : pw != NULL ? pw->pw_gid : getgid();
+	/* The MTA connects as its own user: the socket is ours to share. */
+	if (path != NULL &&
+	    chown(path, pw != NULL ? pw->pw_uid : (uid_t)-1, gid) != 0) {
+		fprintf(stderr, "milter-annotate: chown %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	if (setgroups(0, NULL) != 0 && pw == NULL) {
+		fprintf(stderr, "milter-annotate: setgroups: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if ((pw != NULL && initgroups(pw->pw_name, gid) != 0) ||
+	    setgid(gid) != 0 || (pw != NULL && setuid(pw->pw_uid) != 0)) {
+		fprintf(stderr, "milter-annotate: cannot drop privileges: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+detach(void)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") != 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return 0;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "milter-annotate: %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp) == 0 ? 0 : -1;
+}
 
 int
 daemon_main(const struct options *o)
 {
-	(void)o;
-	fprintf(stderr, "milter-annotate: the milter daemon is not built yet\n");
-	return 1;
+	struct diag *d = malloc(sizeof(*d));
+	struct config *c;
+	sigset_t set;
+	pthread_t tid;
+	int rc;
+
+	if (d == NULL)
+		return 1;
+	D.opt = o;
+	diag_init(d);
+	if ((c = config_load(o->config_path, o->codes, d)) == NULL) {
+		diag_each(d, print_diag_line, stderr);
+		free(d);
+		return 1;
+	}
+	free(d);
+	D.socket = o->socket != NULL ? o->socket : c->socket;
+	log_init("milter-annotate");
+	if (smfi_register(*callbacks_init(&D.stats, o->foreground)) ==
+	    MI_FAILURE) {
+		fprintf(stderr, "milter-annotate: smfi_register failed\n");
+		config_free(c);
+		return 1;
+	}
+	smfi_settimeout(c->timeout);
+	if (open_socket(c) != 0 || (!o->foreground && detach() != 0) ||
+	    (c->pidfile != NULL && write_pidfile(c->pidfile) != 0) ||
+	    drop_privileges(c) != 0) {
+		config_free(c);
+		return 1;
+	}
+	confstore_swap(c);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&tid, NULL, signal_thread, NULL) != 0) {
+		fprintf(stderr, "milter-annotate: cannot start signal thread\n");
+		return 1;
+	}
+	log_msg(log_dest_of(c, o->foreground), LOG_NOTICE,
+		"starting: listening on %s, %zu codes, %zu rules", D.socket,
+		codetable_size(c->table), rules_count(c->rules));
+	rc = smfi_main();
+	log_msg(dest_now(), LOG_NOTICE, "stopping");
+	if (unix_path(D.socket) != NULL)
+		unlink(unix_path(D.socket));
+	if (c->pidfile != NULL)
+		unlink(c->pidfile);
+	return rc == MI_SUCCESS ? 0 : 1;
 }

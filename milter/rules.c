@@ -302,12 +302,12 @@ load_rule(struct rload *L, const config_setting_t *g,
 	int i, n, failed = 0;
 	size_t k;
 
-	L->line = config_setting_source_line(g);
+	L->line = L->r->line = config_setting_source_line(g);
 	if (!config_setting_is_group(g))
 		return rerr(L, "each rule must be a group { name = ...; }");
 	if (load_head(L, g) != 0)
 		return -1;
-	for (k = 0; k < done->n; k++)
+	for (k = 0; k < L->r->index; k++)
 		if (strcmp(done->v[k].name, L->r->name) == 0) {
 			diag_add(L->d, L->file, L->line,
 				 "duplicate rule name '%s' (first at line %u)",

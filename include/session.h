@@ -1,0 +1,69 @@
+/*
+ * session - what the milter decides at each stage of one SMTP session.
+ *
+ * The logic lives here, apart from libmilter: the two libmilter calls it
+ * needs (read a macro, set the reply) go through struct milter_io, so unit
+ * tests drive every decision without an MTA.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "log.h"
+#include "rules.h"
+#include "stats.h"
+
+enum action { ACT_CONTINUE, ACT_REJECT, ACT_TEMPFAIL };
+
+struct milter_io {
+	/* A macro's value, or NULL. */
+	const char *(*macro)(void *ctx, const char *name);
+	/* Lines are ready for libmilter ('%' doubled); 0 on success. */
+	int (*set_reply)(void *ctx, const char *code, const char *ecode,
+			 const char *const *lines, size_t n);
+};
+
+/* What every session shares: set once at start-up. */
+struct session_env {
+	const struct milter_io *io;
+	struct stats *stats;
+	bool force_stderr; /* -f */
+};
+
+struct session {
+	struct config *cfg; /* held from connect to close */
+	const struct session_env *env;
+	void *ctx;
+	struct sockaddr_storage addr;
+	bool have_addr;
+	bool auth;
+	char client_addr[64];
+	char client_name[256];
+	char helo[256];
+	char from[512];
+	char rcpt[512];
+	char queue_id[64];
+	/* A connect or HELO decision, answered at the next MAIL or RCPT. */
+	const struct rule *pending;
+	enum stage pending_stage;
+	unsigned char rcpt_hits[RULES_BITMAP_SIZE];
+	unsigned char header_hits[RULES_BITMAP_SIZE];
+};
+
+void session_init(struct session *, struct config *,
+		  const struct session_env *, void *ctx);
+enum action session_connect(struct session *, const char *hostname,
+			    const struct sockaddr *);
+enum action session_helo(struct session *, const char *helo);
+enum action session_mail(struct session *, const char *from);
+enum action session_rcpt(struct session *, const char *rcpt);
+enum action session_header(struct session *, const char *name,
+			   const char *value);
+enum action session_eom(struct session *);
+/* End of a message (accepted, rejected or aborted): forget its state. */
+void session_end_message(struct session *);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * confstore - reference-counted current configuration.
+ */
+#include <pthread.h>
+
+#include "confstore.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct config *current;
+
+static void
+release_locked(struct config *c)
+{
+	if (c != NULL && --c->refs == 0)
+		config_free(c);
+}
+
+void
+confstore_swap(struct config *c)
+{
+	pthread_mutex_lock(&lock);
+	if (c != NULL)
+		c->refs = 1;
+	release_locked(current);
+	current = c;
+	pthread_mutex_unlock(&lock);
+}
+
+struct config *
+confstore_hold(void)
+{
+	struct config *c;
+
+	pthread_mutex_lock(&lock);
+	if ((c = current) != NULL)
+		c->refs++;
+	pthread_mutex_unlock(&lock);
+	return c;
+}
+
+void
+confstore_drop(struct config *c)
+{
+	pthread_mutex_lock(&lock);
+	release_locked(c);
+	pthread_mutex_unlock(&lock);
+}

@@ -1,0 +1,338 @@
+/*
+ * session - decide with the rules, emit with the reply engine, log.
+ *
+ * Mail must never depend on the annotator: if the annotated reply cannot
+ * be set, the original reply (sanitized) is set instead, and if even that
+ * fails the configured on_error applies. Every path is logged.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+/* A reply as libmilter takes it: '%' doubled in every line. */
+struct milter_lines {
+	const char *line[REPLY_MAX_LINES];
+	char buf[REPLY_MAX_LINES][2 * REPLY_WIDTH_MAX + 1];
+};
+
+static void
+copy_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+static const char *
+macro(struct session *s, const char *name)
+{
+	const char *v = s->env->io->macro(s->ctx, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static void
+refresh_queue_id(struct session *s)
+{
+	const char *id = macro(s, "i");
+
+	if (id != NULL)
+		copy_str(s->queue_id, sizeof(s->queue_id), id);
+}
+
+static struct log_dest
+dest(const struct session *s)
+{
+	return log_dest_of(s->cfg, s->env->force_stderr);
+}
+
+void
+session_init(struct session *s, struct config *cfg,
+	     const struct session_env *env, void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->env = env;
+	s->ctx = ctx;
+}
+
+static int
+set_reply(struct session *s, const struct reply_out *o)
+{
+	struct milter_lines *ml;
+	size_t i;
+	int rc = -1;
+
+	/* Heap, not stack: libmilter's threads may have small stacks. */
+	if ((ml = malloc(sizeof(*ml))) == NULL)
+		return -1;
+	for (i = 0; i < o->nlines; i++) {
+		if (reply_escape_percent(o->line[i], ml->buf[i],
+					 sizeof(ml->buf[i])) != 0)
+			goto out;
+		ml->line[i] = ml->buf[i];
+	}
+	rc = s->env->io->set_reply(s->ctx, o->code,
+				   o->ecode[0] ? o->ecode : NULL, ml->line,
+				   o->nlines);
+out:
+	free(ml);
+	return rc;
+}
+
+static enum action
+action_of(int code)
+{
+	return code / 100 == 5 ? ACT_REJECT : ACT_TEMPFAIL;
+}
+
+/*
+ * Answer with a rule's reply, annotated. Falls back to the rule's own
+ * reply, then to on_error, so a failure here never blocks mail by itself.
+ */
+static enum action
+answer(struct session *s, const struct rule *r, enum stage st)
+{
+	const struct reply *rep = rule_reply(r);
+	struct reply_vars vars = {s->queue_id, s->client_addr};
+	struct log_annotation la = {0};
+	struct reply_out *o;
+	char source[128], original[REPLY_TEXT_MAX + 64];
+	enum reply_result res = REPLY_FALLBACK;
+	enum action act = action_of(rep->code);
+
+	snprintf(source, sizeof(source), "rule=%s", rule_name(r));
+	snprintf(original, sizeof(original), "%d%s%s %s", rep->code,
+		 rep->ecode[0] ? " " : "", rep->ecode, rep->text);
+	if ((o = malloc(sizeof(*o))) != NULL) {
+		res = reply_annotate(rep, s->cfg->table, &s->cfg->site, &vars,
+				     o);
+		if (set_reply(s, o) != 0) {
+			res = REPLY_FALLBACK;
+			reply_sanitized(rep, s->cfg->site.width, o);
+			if (set_reply(s, o) != 0) {
+				atomic_fetch_add(&s->env->stats->errors, 1);
+				act = s->cfg->on_error == ON_ERROR_TEMPFAIL
+					  ? ACT_TEMPFAIL
+					  : ACT_CONTINUE;
+				log_msg(dest(s), LOG_ERR,
+					"error=reply-not-set rule=%s "
+					"action=%s",
+					rule_name(r),
+					act == ACT_CONTINUE ? "continue"
+							    : "tempfail");
+			}
+		}
+	}
+	if (res == REPLY_FALLBACK)
+		atomic_fetch_add(&s->env->stats->errors, 1);
+	la.queue_id = s->queue_id;
+	la.stage = stage_name(st);
+	la.client_addr = s->client_addr;
+	la.from = s->from;
+	la.rcpt = s->rcpt;
+	la.original = original;
+	la.code = o != NULL && o->entry != NULL ? o->entry->code : NULL;
+	la.explanation =
+	    o != NULL && o->entry != NULL ? o->entry->description : NULL;
+	la.source = source;
+	la.fallback = res == REPLY_FALLBACK;
+	log_annotation(dest(s), &la);
+	stats_annotated(s->env->stats, SRC_RULE,
+			o != NULL && res != REPLY_FALLBACK ? o->entry : NULL);
+	free(o);
+	return act;
+}
+
+static void
+rule_ctx_of(const struct session *s, struct rule_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->addr = s->have_addr ? (const struct sockaddr *)&s->addr : NULL;
+	c->client_name = s->client_name;
+	c->helo = s->helo;
+	c->from = s->from;
+	c->rcpt = s->rcpt;
+	c->auth = s->auth;
+	c->rcpt_hits = s->rcpt_hits;
+	c->header_hits = s->header_hits;
+}
+
+static enum action
+decide(struct session *s, enum stage st, struct rule_ctx *c)
+{
+	const struct rule *r = rules_match(s->cfg->rules, st, c);
+
+	if (r == NULL)
+		return ACT_CONTINUE;
+	/*
+	 * MTAs do not show a milter's text at connect or HELO: keep the
+	 * decision for the next MAIL or RCPT. A 421 closes at once.
+	 */
+	if ((st == STAGE_CONNECT || st == STAGE_HELO) &&
+	    rule_reply(r)->code != 421) {
+		if (s->pending == NULL) {
+			s->pending = r;
+			s->pending_stage = st;
+		}
+		return ACT_CONTINUE;
+	}
+	return answer(s, r, st);
+}
+
+static enum action
+decide_stage(struct session *s, enum stage st)
+{
+	struct rule_ctx c;
+
+	rule_ctx_of(s, &c);
+	return decide(s, st, &c);
+}
+
+enum action
+session_connect(struct session *s, const char *hostname,
+		const struct sockaddr *sa)
+{
+	const void *a = NULL;
+
+	atomic_fetch_add(&s->env->stats->sessions, 1);
+	copy_str(s->client_name, sizeof(s->client_name), hostname);
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		memcpy(&s->addr, sa, sizeof(struct sockaddr_in));
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		memcpy(&s->addr, sa, sizeof(struct sockaddr_in6));
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
+	if (a != NULL) {
+		s->have_addr = true;
+		inet_ntop(sa->sa_family, a, s->client_addr,
+			  sizeof(s->client_addr));
+	}
+	return decide_stage(s, STAGE_CONNECT);
+}
+
+enum action
+session_helo(struct session *s, const char *helo)
+{
+	copy_str(s->helo, sizeof(s->helo), helo);
+	return decide_stage(s, STAGE_HELO);
+}
+
+/* A decision kept from connect or HELO, answered now. */
+static enum action
+answer_pending(struct session *s)
+{
+	return s->pending != NULL ? answer(s, s->pending, s->pending_stage)
+				  : ACT_CONTINUE;
+}
+
+enum action
+session_mail(struct session *s, const char *from)
+{
+	enum action a;
+
+	session_end_message(s);
+	copy_str(s->from, sizeof(s->from), from);
+	s->auth = macro(s, "{auth_authen}") != NULL;
+	refresh_queue_id(s);
+	if ((a = answer_pending(s)) != ACT_CONTINUE)
+		return a;
+	return decide_stage(s, STAGE_MAIL);
+}
+
+/*
+ * A recipient the MTA rejected itself (SMFIP_RCPT_REJ): Postfix passes the
+ * enhanced code in {rcpt_host} and the reply text in {rcpt_addr}. Logged
+ * with its explanation; the MTA's reply is already sent and stays as is.
+ */
+static void
+observe_mta_reject(struct session *s, const char *rcpt)
+{
+	const char *ecode = macro(s, "{rcpt_host}");
+	const char *text = macro(s, "{rcpt_addr}");
+	const struct code_entry *e = NULL;
+	struct log_annotation la = {0};
+	struct code_ref ref;
+	char original[1024];
+
+	if (ecode != NULL && code_parse(ecode, &ref) == 0) {
+		e = codetable_find(s->cfg->table, &ref);
+		if (e == NULL && ref.kind == CODE_ENHANCED)
+			e = codetable_enhanced(s->cfg->table, ref.subject, 0);
+	}
+	if (e == NULL)
+		e = codetable_enhanced(s->cfg->table, 0, 0);
+	snprintf(original, sizeof(original), "%s%s%s", ecode ? ecode : "",
+		 ecode && text ? " " : "", text ? text : "");
+	la.queue_id = s->queue_id;
+	la.stage = "rcpt";
+	la.client_addr = s->client_addr;
+	la.from = s->from;
+	la.rcpt = rcpt;
+	la.original = original;
+	la.code = e != NULL ? e->code : NULL;
+	la.explanation = e != NULL ? e->description : NULL;
+	la.source = "mta";
+	log_annotation(dest(s), &la);
+	stats_annotated(s->env->stats, SRC_MTA, e);
+}
+
+enum action
+session_rcpt(struct session *s, const char *rcpt)
+{
+	const char *mailer = macro(s, "{rcpt_mailer}");
+	struct rule_ctx c;
+	enum action a;
+
+	refresh_queue_id(s);
+	if (mailer != NULL && strcmp(mailer, "error") == 0) {
+		observe_mta_reject(s, rcpt);
+		return ACT_CONTINUE;
+	}
+	copy_str(s->rcpt, sizeof(s->rcpt), rcpt);
+	if ((a = answer_pending(s)) != ACT_CONTINUE)
+		return a;
+	rule_ctx_of(s, &c);
+	if ((a = decide(s, STAGE_RCPT, &c)) != ACT_CONTINUE)
+		return a;
+	/* Accepted: later stages' rcpt matchers look at every recipient. */
+	rules_note_rcpt(s->cfg->rules, rcpt, s->rcpt_hits);
+	return ACT_CONTINUE;
+}
+
+enum action
+session_header(struct session *s, const char *name, const char *value)
+{
+	struct rule_ctx c;
+
+	if (s->queue_id[0] == '\0')
+		refresh_queue_id(s);
+	rules_note_header(s->cfg->rules, name, value, s->header_hits);
+	rule_ctx_of(s, &c);
+	c.header_name = name;
+	c.header_value = value;
+	return decide(s, STAGE_HEADER, &c);
+}
+
+enum action
+session_eom(struct session *s)
+{
+	enum action a;
+
+	refresh_queue_id(s);
+	a = decide_stage(s, STAGE_EOM);
+	session_end_message(s);
+	return a;
+}
+
+void
+session_end_message(struct session *s)
+{
+	s->from[0] = s->rcpt[0] = s->queue_id[0] = '\0';
+	s->auth = false;
+	memset(s->rcpt_hits, 0, sizeof(s->rcpt_hits));
+	memset(s->header_hits, 0, sizeof(s->header_hits));
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Run the test suites: unit (cmocka binaries in build/tests) and e2e (real
+# Postfix and Sendmail, tests/e2e/test_*.sh). Each suite counts as one test
+# per binary or script; cmocka prints its own per-case lines above ours.
+# Usage: tests/run.sh [unit|e2e]...   (default: both)
+set -u
+cd "$(dirname "$0")/.."
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit e2e)
+pass=0 fail=0 failed=()
+
+run_one() {
+	local name=$1; shift
+	echo "== $name"
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		failed+=("$name")
+	fi
+}
+
+for s in "${suites[@]}"; do
+	case $s in
+	unit)
+		for t in build/tests/test_*; do
+			[ -x "$t" ] || continue
+			run_one "unit/${t##*/}" "$t"
+		done ;;
+	e2e)
+		for t in tests/e2e/test_*.sh; do
+			[ -f "$t" ] || continue
+			run_one "e2e/${t##*/}" timeout 600 bash "$t"
+		done ;;
+	*)
+		echo "unknown suite: $s" >&2; exit 2 ;;
+	esac
+done
+
+echo
+[ $fail -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ] && [ $pass -gt 0 ]
