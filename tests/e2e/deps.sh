@@ -11,8 +11,10 @@
 #   libwrap0) are downloaded with `apt-get download` and unpacked with `dpkg -x` into a cache
 #   folder: $E2E_SENDMAIL_CACHE (default: <repo top>/build/e2e-cache/sendmail). The daemon's
 #   setgid bit is cleared there so LD_LIBRARY_PATH / LD_PRELOAD work for it.
-# - A tiny LD_PRELOAD shim (syslog -> file) is compiled into the cache: it is how the private
-#   Sendmail's log lines are captured in a file (see mta.sh, sm_start).
+# - A tiny LD_PRELOAD shim, tests/e2e/syslog-to-file.c, is compiled into the cache (gcc is
+#   installed if there is no cc): it writes the private Sendmail's syslog lines to a file and
+#   gives it a qualified host name (see mta.sh). Sendmail's shared libraries are checked with
+#   ldd; missing ones are installed from sendmail-bin's Depends (plain lib* packages).
 #
 # Idempotent; takes well under a second when everything is already there.
 # Exits non-zero with a message saying what could not be installed.

@@ -73,6 +73,53 @@ _MTA_REPO_TOP=$(cd "$_MTA_E2E_DIR/../.." && pwd -P)
 
 _mta_err() { echo "mta.sh: $*" >&2; }
 
+# 0 if process PID exists and is not a zombie (this machine's init reaps orphans lazily, so a
+# stopped daemon can linger as a zombie, which kill -0 still reports).
+_mta_alive() {
+    local st
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+    st=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# Live processes that are PID itself or in the process group or session it leads (a Postfix
+# master and a detached Sendmail daemon lead their own session; their children stay in it).
+# Reads /proc (procps may be missing on a minimal machine).
+_mta_tree_pids() {
+    local want=$1 f line pid st pg sid rest
+    for f in /proc/[0-9]*/stat; do
+        { IFS= read -r line <"$f"; } 2>/dev/null || continue
+        pid=${line%% *}
+        rest=${line##*) }                     # after "(comm) ", comm may hold spaces
+        read -r st _ pg sid rest <<<"$rest"
+        case $st in Z | X) continue ;; esac
+        if [ "$pid" = "$want" ] || [ "$pg" = "$want" ] || [ "$sid" = "$want" ]; then
+            echo "$pid"
+        fi
+    done
+}
+
+# _mta_stop_tree WHO PID: SIGTERM PID, wait (bounded) until it and its group/session are gone,
+# SIGTERM stragglers after 2 s, SIGKILL whatever is left after $E2E_STOP_TIMEOUT s.
+_mta_stop_tree() {
+    local who=$1 pid=$2 i pids
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < E2E_STOP_TIMEOUT * 10; i++)); do
+        pids=$(_mta_tree_pids "$pid")
+        [ -z "$pids" ] && return 0
+        # shellcheck disable=SC2086 # one pid a word
+        [ "$i" = 20 ] && kill -TERM $pids 2>/dev/null
+        sleep 0.1
+    done
+    pids=$(_mta_tree_pids "$pid")
+    if [ -n "$pids" ]; then
+        _mta_err "$who: processes $pids still there after ${E2E_STOP_TIMEOUT}s, killing them"
+        # shellcheck disable=SC2086
+        kill -KILL $pids 2>/dev/null
+    fi
+    return 0
+}
+
 # Absolute path of DIR without symlinks (created if missing).
 _mta_absdir() {
     [ -n "$1" ] || { _mta_err "no directory given"; return 1; }
@@ -126,7 +173,7 @@ pf_start() {
     [ "$(id -u)" = 0 ] || { _mta_err "pf_start: must run as root"; return 1; }
     command -v postfix >/dev/null || { _mta_err "pf_start: no postfix: run tests/e2e/deps.sh"; return 1; }
     dir=$(_mta_absdir "$1") || return 1
-    if [ -f "$dir/queue/pid/master.pid" ] && kill -0 "$(tr -dc 0-9 <"$dir/queue/pid/master.pid")" 2>/dev/null; then
+    if _pf_master_pid "$dir" >/dev/null; then
         _mta_err "pf_start: a Postfix already runs in $dir"
         return 1
     fi
@@ -138,7 +185,7 @@ pf_start() {
     mkdir -p "$dir/data" "$dir/queue"
     chown postfix:postfix "$dir/data"
     if ! runuser -u postfix -- test -r "$dir/." -a -x "$dir/."; then
-        _mta_err "pf_start: user postfix cannot reach $dir (a parent folder is not world-searchable)"
+        _mta_err "pf_start: user postfix cannot reach $dir (a parent folder is not world-searchable: chmod o+x it)"
         return 1
     fi
 
@@ -219,6 +266,7 @@ EOF
         _mta_err "pf_start: nothing listens on 127.0.0.1:$port after ${E2E_START_TIMEOUT}s"
         printf '%s\n' "$out" | tr -d '\r' >&2
         _pf_diagnose "$dir"
+        pf_stop "$dir"
         return 1
     fi
     return 0
@@ -228,27 +276,17 @@ _pf_master_pid() {
     local f=$1/queue/pid/master.pid p
     [ -f "$f" ] || return 1
     p=$(tr -dc 0-9 <"$f")
-    [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+    _mta_alive "$p" && echo "$p"
 }
 
 pf_stop() {
-    local dir pid i
+    local dir pid
     [ -n "${1:-}" ] || { _mta_err "usage: pf_stop DIR"; return 2; }
     [ -d "$1" ] || return 0
     dir=$(cd "$1" && pwd -P)
-    if pid=$(_pf_master_pid "$dir"); then
-        # What `postfix stop` does, without its 1-second polling: SIGTERM to the master,
-        # which terminates its process group.
-        kill -TERM "$pid" 2>/dev/null
-        for ((i = 0; i < E2E_STOP_TIMEOUT * 10; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            _mta_err "pf_stop: master $pid still there after ${E2E_STOP_TIMEOUT}s, killing it"
-            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-        fi
-    fi
+    # What `postfix stop` does, without its 1-second polling: SIGTERM to the master, which
+    # terminates its process group.
+    pid=$(_pf_master_pid "$dir") && _mta_stop_tree pf_stop "$pid"
     return 0
 }
 
@@ -272,6 +310,7 @@ pf_queue_ids() {
     [ -d "$dir/queue" ] || return 0
     find "$dir/queue/incoming" "$dir/queue/active" "$dir/queue/deferred" "$dir/queue/hold" \
         -type f 2>/dev/null | sed 's#.*/##' | sort
+    return 0
 }
 
 pf_queue_file() {
@@ -309,7 +348,7 @@ _sm_pid() {
     local f=$1/sendmail.pid p
     [ -f "$f" ] || return 1
     p=$(head -n 1 "$f" | tr -dc 0-9)
-    [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+    _mta_alive "$p" && echo "$p"
 }
 
 sm_start() {
@@ -398,35 +437,25 @@ EOF
         _mta_err "sm_start: nothing listens on 127.0.0.1:$port after ${E2E_START_TIMEOUT}s"
         [ -n "$out" ] && printf '%s\n' "$out" >&2
         tail -n 20 "$dir/maillog" >&2
+        sm_stop "$dir"
         return 1
     fi
-    return 0
-}
-
-# Processes of the session led by PID (the daemon detaches with setsid(); its per-connection
-# children stay in its session). Zombies are left out.
-_sm_session() {
-    ps -eo pid=,sid=,stat= | awk -v s="$1" '$2 == s && $3 !~ /^Z/ {print $1}'
+    # The daemon writes its pid file once it listens; sm_stop needs it.
+    local i
+    for ((i = 0; i < 50; i++)); do
+        _sm_pid "$dir" >/dev/null && return 0
+        sleep 0.1
+    done
+    _mta_err "sm_start: 127.0.0.1:$port listens but $dir/sendmail.pid names no live process"
+    return 1
 }
 
 sm_stop() {
-    local dir pid i pids
+    local dir pid
     [ -n "${1:-}" ] || { _mta_err "usage: sm_stop DIR"; return 2; }
     [ -d "$1" ] || return 0
     dir=$(cd "$1" && pwd -P)
-    pid=$(_sm_pid "$dir") || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < E2E_STOP_TIMEOUT * 10; i++)); do
-        pids=$(_sm_session "$pid")
-        [ -z "$pids" ] && break
-        [ "$i" = 20 ] && kill -TERM $pids 2>/dev/null
-        sleep 0.1
-    done
-    pids=$(_sm_session "$pid")
-    if [ -n "$pids" ]; then
-        _mta_err "sm_stop: sendmail processes $pids still there after ${E2E_STOP_TIMEOUT}s, killing them"
-        kill -KILL $pids 2>/dev/null
-    fi
+    pid=$(_sm_pid "$dir") && _mta_stop_tree sm_stop "$pid"
     rm -f "$dir/sendmail.pid"
     return 0
 }
@@ -441,6 +470,7 @@ sm_queue_ids() {
     local dir=${1:?usage: sm_queue_ids DIR}
     [ -d "$dir/queue" ] || return 0
     find "$dir/queue" -maxdepth 1 -type f -name 'qf*' 2>/dev/null | sed 's#.*/qf##' | sort
+    return 0
 }
 
 sm_queue_file() {
