@@ -125,9 +125,11 @@ install: all
 	  conf/milter-annotate.conf $(DESTDIR)$(SYSCONFDIR)/milter-annotate.conf
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)$(SYSCONFDIR)/init.d \
 	  $(DESTDIR)$(SYSCONFDIR)/default
-	install -m 644 init/milter-annotate.service $(DESTDIR)/lib/systemd/system/
-	install -m 755 init/milter-annotate.init \
-	  $(DESTDIR)$(SYSCONFDIR)/init.d/milter-annotate
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' init/milter-annotate.service \
+	  > $(DESTDIR)/lib/systemd/system/milter-annotate.service
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' init/milter-annotate.init \
+	  > $(DESTDIR)$(SYSCONFDIR)/init.d/milter-annotate
+	chmod 755 $(DESTDIR)$(SYSCONFDIR)/init.d/milter-annotate
 	test -e $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate || install -m 644 \
 	  init/milter-annotate.default $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate
 
@@ -135,7 +137,7 @@ lint:
 	clang-format --dry-run --Werror milter/*.c include/*.h tests/unit/*.c \
 	  tests/unit/*.h tests/bench/*.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance \
-	  --std=c11 --inline-suppr --suppress=missingIncludeSystem \
+	  --std=c11 --inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \
 	  -Iinclude milter tests/bench
 
 clean:

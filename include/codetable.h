@@ -16,8 +16,8 @@
 
 /* Enhanced codes X.S.D are indexed directly; the registry stays far below. */
 #define CODE_SUBJECT_MAX 9
-#define CODE_DETAIL_MAX	 99
-#define CODE_ASSOC_MAX	 16
+#define CODE_DETAIL_MAX  99
+#define CODE_ASSOC_MAX   16
 
 enum code_kind { CODE_BASIC = 1, CODE_ENHANCED = 2 };
 
@@ -41,7 +41,8 @@ struct code_entry {
 	const char *description;
 	const char *when;
 	const char *fix;
-	const char *assoc[CODE_ASSOC_MAX]; /* CODE_ENHANCED: "451", "5xx", "any" */
+	const char
+	    *assoc[CODE_ASSOC_MAX]; /* CODE_ENHANCED: "451", "5xx", "any" */
 	size_t nassoc;
 	unsigned line;
 };
@@ -52,7 +53,7 @@ struct codetable *codetable_load_file(const char *path, struct diag *);
 struct codetable *codetable_load_builtin(struct diag *);
 /* Parse text held in memory; name is what error messages call it. */
 struct codetable *codetable_load_string(const char *name, const char *text,
-					struct diag *);
+                                        struct diag *);
 void codetable_free(struct codetable *);
 
 const char *codetable_source(const struct codetable *);
@@ -60,10 +61,10 @@ size_t codetable_size(const struct codetable *);
 const struct code_entry *codetable_at(const struct codetable *, size_t);
 const struct code_entry *codetable_basic(const struct codetable *, int code);
 const struct code_entry *codetable_enhanced(const struct codetable *,
-					    int subject, int detail);
+                                            int subject, int detail);
 /* The entry for a code as the user wrote it, or NULL. */
 const struct code_entry *codetable_find(const struct codetable *,
-					const struct code_ref *);
+                                        const struct code_ref *);
 
 /* Parse "550", "5.1.1", "x.1.1"; -1 if it is none of them. */
 int code_parse(const char *, struct code_ref *);

@@ -41,7 +41,7 @@ struct config {
 	enum log_target log;
 	enum log_format log_format;
 	enum on_error on_error;
-	config_t cfg; /* owns the strings above */
+	config_t cfg;  /* owns the strings above */
 	unsigned refs; /* sessions holding it, plus one while current */
 };
 
@@ -49,8 +49,7 @@ struct config {
  * Load path; codes, when not NULL, names the code table and overrides the
  * file's 'codes' setting (-T). NULL with every error in the diag.
  */
-struct config *config_load(const char *path, const char *codes,
-			   struct diag *);
+struct config *config_load(const char *path, const char *codes, struct diag *);
 /* Defaults and the built-in (or given) table, for when no file exists. */
 struct config *config_defaults(const char *codes, struct diag *);
 void config_free(struct config *);

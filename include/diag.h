@@ -14,14 +14,14 @@
 #define DIAG_MSG_MAX 512
 
 struct diag {
-	size_t count;		/* messages reported, stored or not */
+	size_t count; /* messages reported, stored or not */
 	char msg[DIAG_MAX][DIAG_MSG_MAX];
 };
 
 void diag_init(struct diag *);
 /* Record "FILE:LINE: reason"; line 0 leaves the line number out. */
 void diag_add(struct diag *, const char *file, unsigned line, const char *fmt,
-	      ...) __attribute__((format(printf, 4, 5)));
+              ...) __attribute__((format(printf, 4, 5)));
 size_t diag_stored(const struct diag *);
 /* Call fn for each stored message, then once for "N more" if any were lost. */
 void diag_each(const struct diag *, void (*fn)(const char *, void *), void *);

@@ -8,11 +8,12 @@
 
 struct options {
 	const char *config_path; /* -c, or the default */
-	bool config_given;	 /* -c was used: a missing file is an error */
-	bool foreground;	 /* -f: stay attached, log to stderr */
-	bool check;		 /* -n: check the configuration and exit */
-	const char *socket;	 /* -p: overrides the file's socket */
-	const char *codes;	 /* -T: overrides the file's code table */
+	bool config_given;       /* -c was used: a missing file is an error */
+	bool foreground;         /* -f: stay attached, log to stderr */
+	bool check;              /* -n: check the configuration and exit */
+	const char *socket;      /* -p: overrides the file's socket */
+	const char *codes;       /* -T: overrides the file's code table */
+	const char *pidfile;     /* -P: overrides the file's pidfile */
 };
 
 #endif

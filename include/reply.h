@@ -17,30 +17,30 @@
 #include "codetable.h"
 
 #define REPLY_MAX_LINES 32   /* libmilter's smfi_setmlreply limit */
-#define REPLY_WIRE_MAX	512  /* RFC 5321 4.5.3.1.5, CRLF included */
-#define REPLY_TEXT_MAX	2048 /* original text kept; the rest is cut */
+#define REPLY_WIRE_MAX  512  /* RFC 5321 4.5.3.1.5, CRLF included */
+#define REPLY_TEXT_MAX  2048 /* original text kept; the rest is cut */
 #define REPLY_ECODE_MAX 32   /* "5.999.999"; room for what printf fears */
 
-#define REPLY_WIDTH_MIN	    40
-#define REPLY_WIDTH_MAX	    240 /* Sendmail may prefix "<rcpt>... " (up to 262) */
+#define REPLY_WIDTH_MIN     40
+#define REPLY_WIDTH_MAX     240 /* Sendmail may prefix "<rcpt>... " (up to 262) */
 #define REPLY_WIDTH_DEFAULT 78
 
 /* A reply as parsed: codes checked, text made printable. */
 struct reply {
-	int code;		    /* 200..599 */
+	int code;                    /* 200..599 */
 	char ecode[REPLY_ECODE_MAX]; /* class digit corrected; "" if none */
-	int subject, detail;	    /* of ecode, when there is one */
-	bool ecode_corrected;	    /* the sender's class digit disagreed */
-	bool truncated;		    /* text beyond REPLY_TEXT_MAX was cut */
+	int subject, detail;         /* of ecode, when there is one */
+	bool ecode_corrected;        /* the sender's class digit disagreed */
+	bool truncated;              /* text beyond REPLY_TEXT_MAX was cut */
 	size_t textlen;
 	char text[REPLY_TEXT_MAX]; /* original lines joined by '\n' */
 };
 
 /* The formatter's site settings (part of the configuration). */
 struct reply_site {
-	unsigned width;		/* wrap column, codes included */
+	unsigned width;         /* wrap column, codes included */
 	bool add_enhanced_code; /* give X.0.0 to replies without one */
-	bool generic;		/* hide the original text behind the name */
+	bool generic;           /* hide the original text behind the name */
 	const char *postmaster; /* templates, NULL when unset */
 	const char *help_url;
 	const char *reference;
@@ -76,23 +76,21 @@ int reply_parse(struct reply *, const char *buf, size_t len);
 
 /* The most specific entry: enhanced code, its subject, basic code, X.0.0. */
 const struct code_entry *reply_pick(const struct codetable *,
-				    const struct reply *);
+                                    const struct reply *);
 
-enum reply_result reply_annotate(const struct reply *,
-				 const struct codetable *,
-				 const struct reply_site *,
-				 const struct reply_vars *, struct reply_out *);
+enum reply_result reply_annotate(const struct reply *, const struct codetable *,
+                                 const struct reply_site *,
+                                 const struct reply_vars *, struct reply_out *);
 
 /* The original reply alone, sanitized and within every limit. */
-void reply_sanitized(const struct reply *, unsigned width,
-		     struct reply_out *);
+void reply_sanitized(const struct reply *, unsigned width, struct reply_out *);
 
 /*
  * Write out as the MTA sends it, each line ended by eol ("\r\n" on the
  * wire, "\n" for people). Returns the length, truncating at cap.
  */
 size_t reply_render(const struct reply_out *, const char *eol, char *dst,
-		    size_t cap);
+                    size_t cap);
 
 /* Copy src doubling '%' (libmilter's format rule); -1 if it won't fit. */
 int reply_escape_percent(const char *src, char *dst, size_t cap);

@@ -17,8 +17,8 @@
 #include "diag.h"
 #include "reply.h"
 
-#define RULES_MAX	   1024
-#define RULES_BITMAP_SIZE  (RULES_MAX / 8)
+#define RULES_MAX         1024
+#define RULES_BITMAP_SIZE (RULES_MAX / 8)
 
 enum stage {
 	STAGE_CONNECT,
@@ -39,9 +39,9 @@ struct rule_ctx {
 	const char *client_name;
 	const char *helo;
 	const char *from;
-	const char *rcpt;	  /* STAGE_RCPT: this recipient */
-	bool auth;		  /* SMTP AUTH succeeded */
-	const char *header_name;  /* STAGE_HEADER: this header */
+	const char *rcpt;        /* STAGE_RCPT: this recipient */
+	bool auth;               /* SMTP AUTH succeeded */
+	const char *header_name; /* STAGE_HEADER: this header */
 	const char *header_value;
 	/* Later stages: which rules' rcpt and header matchers matched. */
 	const unsigned char *rcpt_hits;
@@ -51,22 +51,22 @@ struct rule_ctx {
 const char *stage_name(enum stage);
 
 /* Load the 'rules' list; 0, or -1 with every error in the diag. */
-int rules_load(struct rules **, const config_setting_t *list,
-	       const char *file, struct diag *);
+int rules_load(struct rules **, const config_setting_t *list, const char *file,
+               struct diag *);
 void rules_free(struct rules *);
 size_t rules_count(const struct rules *);
 
 /* The first rule of the stage whose matchers all match, or NULL. */
 const struct rule *rules_match(const struct rules *, enum stage,
-			       const struct rule_ctx *);
+                               const struct rule_ctx *);
 /*
  * Remember, for rules of later stages, that their rcpt (or header)
  * matcher matched this recipient (or header): bits in hits by rule index.
  */
 void rules_note_rcpt(const struct rules *, const char *rcpt,
-		     unsigned char *hits);
+                     unsigned char *hits);
 void rules_note_header(const struct rules *, const char *name,
-		       const char *value, unsigned char *hits);
+                       const char *value, unsigned char *hits);
 
 const char *rule_name(const struct rule *);
 enum stage rule_stage(const struct rule *);

@@ -23,7 +23,7 @@ struct milter_io {
 	const char *(*macro)(void *ctx, const char *name);
 	/* Lines are ready for libmilter ('%' doubled); 0 on success. */
 	int (*set_reply)(void *ctx, const char *code, const char *ecode,
-			 const char *const *lines, size_t n);
+	                 const char *const *lines, size_t n);
 };
 
 /* What every session shares: set once at start-up. */
@@ -53,15 +53,15 @@ struct session {
 	unsigned char header_hits[RULES_BITMAP_SIZE];
 };
 
-void session_init(struct session *, struct config *,
-		  const struct session_env *, void *ctx);
+void session_init(struct session *, struct config *, const struct session_env *,
+                  void *ctx);
 enum action session_connect(struct session *, const char *hostname,
-			    const struct sockaddr *);
+                            const struct sockaddr *);
 enum action session_helo(struct session *, const char *helo);
 enum action session_mail(struct session *, const char *from);
 enum action session_rcpt(struct session *, const char *rcpt);
 enum action session_header(struct session *, const char *name,
-			   const char *value);
+                           const char *value);
 enum action session_eom(struct session *);
 /* End of a message (accepted, rejected or aborted): forget its state. */
 void session_end_message(struct session *);

@@ -21,7 +21,7 @@ struct stats {
 };
 
 void stats_annotated(struct stats *, enum stats_source,
-		     const struct code_entry *);
+                     const struct code_entry *);
 void stats_log(struct stats *, struct log_dest);
 
 #endif

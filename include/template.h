@@ -27,6 +27,6 @@ const char *tmpl_check(const char *text, bool allow_reference);
  * expands to "-". Returns the length written.
  */
 size_t tmpl_expand(const char *text, const char *const vals[TV_COUNT],
-		   char *dst, size_t cap);
+                   char *dst, size_t cap);
 
 #endif

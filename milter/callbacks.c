@@ -26,7 +26,7 @@ io_macro(void *ctx, const char *name)
  */
 static int
 io_set_reply(void *ctx, const char *code, const char *ecode,
-	     const char *const *lines, size_t n)
+             const char *const *lines, size_t n)
 {
 	char *l[REPLY_MAX_LINES + 1] = {0};
 	size_t i;
@@ -34,22 +34,21 @@ io_set_reply(void *ctx, const char *code, const char *ecode,
 	if (n > REPLY_MAX_LINES)
 		return -1;
 	if (n <= 1)
-		return smfi_setreply((SMFICTX *)ctx, (char *)code,
-				     (char *)ecode,
-				     n == 1 ? (char *)lines[0] : NULL) ==
-			       MI_SUCCESS
-			   ? 0
-			   : -1;
+		return smfi_setreply(
+		           (SMFICTX *)ctx, (char *)code, (char *)ecode,
+		           n == 1 ? (char *)lines[0] : NULL) == MI_SUCCESS
+		           ? 0
+		           : -1;
 	for (i = 0; i < n; i++)
 		l[i] = (char *)lines[i];
 	return smfi_setmlreply((SMFICTX *)ctx, code, ecode, l[0], l[1], l[2],
-			       l[3], l[4], l[5], l[6], l[7], l[8], l[9], l[10],
-			       l[11], l[12], l[13], l[14], l[15], l[16], l[17],
-			       l[18], l[19], l[20], l[21], l[22], l[23], l[24],
-			       l[25], l[26], l[27], l[28], l[29], l[30], l[31],
-			       (char *)NULL) == MI_SUCCESS
-		   ? 0
-		   : -1;
+	                       l[3], l[4], l[5], l[6], l[7], l[8], l[9], l[10],
+	                       l[11], l[12], l[13], l[14], l[15], l[16], l[17],
+	                       l[18], l[19], l[20], l[21], l[22], l[23], l[24],
+	                       l[25], l[26], l[27], l[28], l[29], l[30], l[31],
+	                       (char *)NULL) == MI_SUCCESS
+	           ? 0
+	           : -1;
 }
 
 static const struct milter_io io = {io_macro, io_set_reply};
@@ -74,9 +73,9 @@ session_of(SMFICTX *ctx)
 }
 
 static sfsistat
-cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-	     unsigned long f2, unsigned long f3, unsigned long *pf0,
-	     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+             unsigned long *pf2, unsigned long *pf3)
 {
 	(void)ctx;
 	(void)f2;
@@ -85,12 +84,12 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf0 = f0 & SMFIF_SETSYMLIST;
 	/* Be told of the recipients the MTA rejects itself, to log them. */
 	*pf1 = f1 & (SMFIP_RCPT_REJ | SMFIP_NOBODY | SMFIP_NOEOH |
-		     SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	             SMFIP_NOUNKNOWN | SMFIP_NODATA);
 	*pf2 = *pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT,
-				"i {rcpt_mailer} {rcpt_host} {rcpt_addr}");
+		                "i {rcpt_mailer} {rcpt_host} {rcpt_addr}");
 		smfi_setsymlist(ctx, SMFIM_EOH, "i");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
@@ -106,7 +105,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	if (c == NULL || (s = malloc(sizeof(*s))) == NULL) {
 		if (c != NULL) {
 			log_msg(log_dest_of(c, env.force_stderr), LOG_ERR,
-				"error=out-of-memory stage=connect");
+			        "error=out-of-memory stage=connect");
 			atomic_fetch_add(&env.stats->errors, 1);
 			if (c->on_error == ON_ERROR_TEMPFAIL) {
 				confstore_drop(c);

@@ -35,8 +35,7 @@ static const struct lang {
      {"Описание", "Когда вы это видите", "Как исправить", "Ключевые различия",
       "Когда что использовать", "Узнать больше"}},
     {"zh",
-     {"描述", "何时出现", "如何修复", "主要区别", "何时使用哪个",
-      "了解更多"}},
+     {"描述", "何时出现", "如何修复", "主要区别", "何时使用哪个", "了解更多"}},
 };
 
 static void __attribute__((format(printf, 2, 3)))
@@ -60,12 +59,12 @@ struct looked_up {
 
 static int
 look_up(const struct config *cfg, const char *cmd, const char *arg,
-	struct looked_up *lu)
+        struct looked_up *lu)
 {
 	if (code_parse(arg, &lu->ref) != 0) {
 		cli_warn(cmd,
-		      "'%s' is not an SMTP code (try 550, 5.1.1 or X.1.1)",
-		      arg);
+		         "'%s' is not an SMTP code (try 550, 5.1.1 or X.1.1)",
+		         arg);
 		return -1;
 	}
 	if ((lu->e = codetable_find(cfg->table, &lu->ref)) == NULL) {
@@ -76,10 +75,10 @@ look_up(const struct config *cfg, const char *cmd, const char *arg,
 		snprintf(lu->label, sizeof(lu->label), "%d", lu->ref.basic);
 	else if (lu->ref.cls == 0)
 		snprintf(lu->label, sizeof(lu->label), "X.%d.%d",
-			 lu->ref.subject, lu->ref.detail);
+		         lu->ref.subject, lu->ref.detail);
 	else
-		snprintf(lu->label, sizeof(lu->label), "%d.%d.%d",
-			 lu->ref.cls, lu->ref.subject, lu->ref.detail);
+		snprintf(lu->label, sizeof(lu->label), "%d.%d.%d", lu->ref.cls,
+		         lu->ref.subject, lu->ref.detail);
 	return 0;
 }
 
@@ -197,7 +196,7 @@ compare_intro(const struct looked_up *a, const struct looked_up *b)
 		       a->label);
 	print_lcfirst(a->e->description);
 	printf(strcmp(ca, cb) == 0 ? " Meanwhile, %s means that "
-				   : " In contrast, %s means that ",
+	                           : " In contrast, %s means that ",
 	       b->label);
 	print_lcfirst(b->e->description);
 	printf("\n");
@@ -213,7 +212,7 @@ compare_sections(const struct lang *L, const struct code_entry *e)
 
 static void
 compare_more(const struct config *cfg, const struct lang *L,
-	     const struct looked_up *lu)
+             const struct looked_up *lu)
 {
 	const char *vals[TV_COUNT] = {0};
 	char url[REPLY_WIRE_MAX];
@@ -226,7 +225,7 @@ compare_more(const struct config *cfg, const struct lang *L,
 
 static void
 compare_render(const struct config *cfg, const struct lang *L,
-	       const struct looked_up *a, const struct looked_up *b)
+               const struct looked_up *a, const struct looked_up *b)
 {
 	const char *ca = class_of(a), *cb = class_of(b);
 	int n = 1;
@@ -256,8 +255,8 @@ compare_render(const struct config *cfg, const struct lang *L,
 static int
 cmd_compare(const struct config *cfg, int argc, char **argv)
 {
-	static const struct option opts[] = {{"lang", required_argument, 0, 'l'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"lang", required_argument, 0, 'l'}, {0, 0, 0, 0}};
 	const struct lang *L = &langs[0];
 	struct looked_up a, b;
 	size_t i;
@@ -271,14 +270,16 @@ cmd_compare(const struct config *cfg, int argc, char **argv)
 			if (strcmp(langs[i].code, optarg) == 0)
 				break;
 		if (i == sizeof(langs) / sizeof(langs[0])) {
-			cli_warn("compare", "unknown language '%s' (en, ar, ru, zh)",
-			      optarg);
+			cli_warn("compare",
+			         "unknown language '%s' (en, ar, ru, zh)",
+			         optarg);
 			return 2;
 		}
 		L = &langs[i];
 	}
 	if (argc - optind != 2) {
-		cli_warn("compare", "%s", "usage: compare A B [--lang en|ar|ru|zh]");
+		cli_warn("compare", "%s",
+		         "usage: compare A B [--lang en|ar|ru|zh]");
 		return 2;
 	}
 	if (look_up(cfg, "compare", argv[optind], &a) != 0 ||
@@ -307,7 +308,8 @@ annotate_one(struct annotate_ctx *A, const char *buf, size_t len)
 
 		for (i = 0; i < len && i + 1 < sizeof(shown) && buf[i] != '\n';
 		     i++)
-			shown[i] = isprint((unsigned char)buf[i]) ? buf[i] : '?';
+			shown[i] =
+			    isprint((unsigned char)buf[i]) ? buf[i] : '?';
 		shown[i] = '\0';
 		cli_warn("annotate", "not an SMTP reply: '%s'", shown);
 		return 2;
@@ -323,13 +325,13 @@ annotate_one(struct annotate_ctx *A, const char *buf, size_t len)
 static int
 continues(const char *line, size_t len)
 {
-	size_t i = 0;
+	const char *end = line + len;
 
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	return len - i >= 4 && isdigit((unsigned char)line[i]) &&
-	       isdigit((unsigned char)line[i + 1]) &&
-	       isdigit((unsigned char)line[i + 2]) && line[i + 3] == '-';
+	while (line < end && (*line == ' ' || *line == '\t'))
+		line++;
+	return end - line >= 4 && isdigit((unsigned char)line[0]) &&
+	       isdigit((unsigned char)line[1]) &&
+	       isdigit((unsigned char)line[2]) && line[3] == '-';
 }
 
 static int

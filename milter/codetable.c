@@ -27,8 +27,8 @@ struct codetable {
 	struct code_entry *entries;
 	size_t n;
 	const struct code_entry *basic[600];
-	const struct code_entry *enhanced[CODE_SUBJECT_MAX + 1]
-					 [CODE_DETAIL_MAX + 1];
+	const struct code_entry
+	    *enhanced[CODE_SUBJECT_MAX + 1][CODE_DETAIL_MAX + 1];
 };
 
 static const char *const class_names[] = {
@@ -60,8 +60,8 @@ code_class_name(int cls)
 const char *
 code_subject_name(int subject)
 {
-	if (subject < 0 || subject >= (int)(sizeof(subject_names) /
-					    sizeof(subject_names[0])))
+	if (subject < 0 ||
+	    subject >= (int)(sizeof(subject_names) / sizeof(subject_names[0])))
 		return NULL;
 	return subject_names[subject];
 }
@@ -192,16 +192,16 @@ field_string(struct loader *L, const config_setting_t *f)
 	size_t max;
 
 	if (config_setting_type(f) != CONFIG_TYPE_STRING) {
-		diag_add(L->d, L->file, line_of(f), "field '%s' must be a string",
-			 config_setting_name(f));
+		diag_add(L->d, L->file, line_of(f),
+		         "field '%s' must be a string", config_setting_name(f));
 		return NULL;
 	}
 	v = config_setting_get_string(f);
 	max = strcmp(config_setting_name(f), "name") == 0 ? NAME_MAX_LEN
-							   : TEXT_MAX_LEN;
+	                                                  : TEXT_MAX_LEN;
 	if ((why = check_text(v, max)) != NULL) {
 		diag_add(L->d, L->file, line_of(f), "field '%s' %s",
-			 config_setting_name(f), why);
+		         config_setting_name(f), why);
 		return NULL;
 	}
 	return v;
@@ -216,20 +216,21 @@ load_assoc(struct loader *L, struct code_entry *e, const config_setting_t *f)
 
 	if (!config_setting_is_array(f) && !config_setting_is_list(f)) {
 		diag_add(L->d, L->file, line_of(f),
-			 "field 'basic' must be an array of strings");
+		         "field 'basic' must be an array of strings");
 		return -1;
 	}
 	n = config_setting_length(f);
 	if (n > CODE_ASSOC_MAX) {
 		diag_add(L->d, L->file, line_of(f),
-			 "field 'basic' lists more than %d codes", CODE_ASSOC_MAX);
+		         "field 'basic' lists more than %d codes",
+		         CODE_ASSOC_MAX);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		el = config_setting_get_elem(f, (unsigned)i);
 		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
 			diag_add(L->d, L->file, line_of(f),
-				 "field 'basic' must be an array of strings");
+			         "field 'basic' must be an array of strings");
 			return -1;
 		}
 		v = config_setting_get_string(el);
@@ -253,16 +254,17 @@ check_assoc(struct loader *L, const struct code_entry *e)
 		    strcmp(v, "4xx") == 0 || strcmp(v, "5xx") == 0)
 			continue;
 		if (code_parse(v, &ref) != 0 || ref.kind != CODE_BASIC) {
-			diag_add(L->d, L->file, e->line,
-				 "%s: associated code '%s' is not a basic code, "
-				 "2xx, 4xx, 5xx or any",
-				 e->code, v);
+			diag_add(
+			    L->d, L->file, e->line,
+			    "%s: associated code '%s' is not a basic code, "
+			    "2xx, 4xx, 5xx or any",
+			    e->code, v);
 			bad = 1;
 		} else if (L->t->basic[ref.basic] == NULL) {
 			diag_add(L->d, L->file, e->line,
-				 "%s: associated code %s has no entry in the "
-				 "table",
-				 e->code, v);
+			         "%s: associated code %s has no entry in the "
+			         "table",
+			         e->code, v);
 			bad = 1;
 		}
 	}
@@ -271,21 +273,21 @@ check_assoc(struct loader *L, const struct code_entry *e)
 
 static int
 check_class(struct loader *L, const struct code_entry *e,
-	    const config_setting_t *g)
+            const config_setting_t *g)
 {
 	const char *want;
 
 	want = e->kind == CODE_BASIC ? code_class_name(e->basic / 100)
-				     : code_subject_name(e->subject);
+	                             : code_subject_name(e->subject);
 	if (want == NULL) {
 		diag_add(L->d, L->file, line_of(g),
-			 "code %s has no assigned class", e->code);
+		         "code %s has no assigned class", e->code);
 		return -1;
 	}
 	if (strcmp(e->class_name, want) != 0) {
 		diag_add(L->d, L->file, line_of(g),
-			 "class '%s' disagrees with code %s (expected '%s')",
-			 e->class_name, e->code, want);
+		         "class '%s' disagrees with code %s (expected '%s')",
+		         e->class_name, e->code, want);
 		return -1;
 	}
 	return 0;
@@ -300,9 +302,9 @@ set_code(struct loader *L, struct code_entry *e, const config_setting_t *g)
 	if (code_parse(e->code, &ref) != 0 ||
 	    (ref.kind == CODE_ENHANCED && e->code[0] != 'X')) {
 		diag_add(L->d, L->file, line_of(g),
-			 "malformed code '%s' (want a basic code such as 550 "
-			 "or an enhanced code such as X.1.1)",
-			 e->code);
+		         "malformed code '%s' (want a basic code such as 550 "
+		         "or an enhanced code such as X.1.1)",
+		         e->code);
 		return -1;
 	}
 	e->kind = ref.kind;
@@ -312,16 +314,17 @@ set_code(struct loader *L, struct code_entry *e, const config_setting_t *g)
 	if (ref.kind == CODE_ENHANCED &&
 	    (ref.subject > CODE_SUBJECT_MAX || ref.detail > CODE_DETAIL_MAX)) {
 		diag_add(L->d, L->file, line_of(g),
-			 "code %s is beyond X.%d.%d, the largest supported",
-			 e->code, CODE_SUBJECT_MAX, CODE_DETAIL_MAX);
+		         "code %s is beyond X.%d.%d, the largest supported",
+		         e->code, CODE_SUBJECT_MAX, CODE_DETAIL_MAX);
 		return -1;
 	}
-	slot = ref.kind == CODE_BASIC ? &L->t->basic[ref.basic]
-				      : &L->t->enhanced[ref.subject][ref.detail];
+	slot = ref.kind == CODE_BASIC
+	           ? &L->t->basic[ref.basic]
+	           : &L->t->enhanced[ref.subject][ref.detail];
 	if (*slot != NULL) {
 		diag_add(L->d, L->file, line_of(g),
-			 "duplicate code %s (first defined at line %u)",
-			 e->code, (*slot)->line);
+		         "duplicate code %s (first defined at line %u)",
+		         e->code, (*slot)->line);
 		return -1;
 	}
 	*slot = e;
@@ -361,7 +364,7 @@ load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
 	e->line = line_of(g);
 	if (!config_setting_is_group(g)) {
 		diag_add(L->d, L->file, e->line,
-			 "each entry of 'codes' must be a group { ... }");
+		         "each entry of 'codes' must be a group { ... }");
 		return -1;
 	}
 	n = config_setting_length(g);
@@ -373,7 +376,7 @@ load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
 		}
 		if ((slot = field_slot(e, config_setting_name(f))) == NULL) {
 			diag_add(L->d, L->file, line_of(f),
-				 "unknown field '%s'", config_setting_name(f));
+			         "unknown field '%s'", config_setting_name(f));
 			bad = 1;
 		} else if ((*slot = field_string(L, f)) == NULL)
 			bad = 1;
@@ -383,7 +386,7 @@ load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
 		if (slot != NULL && *slot == NULL &&
 		    config_setting_get_member(g, entry_fields[k]) == NULL) {
 			diag_add(L->d, L->file, e->line, "missing field '%s'",
-				 entry_fields[k]);
+			         entry_fields[k]);
 			bad = 1;
 		}
 	}
@@ -393,11 +396,11 @@ load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
 		bad = 1;
 	if (e->kind == CODE_BASIC && assoc != NULL) {
 		diag_add(L->d, L->file, line_of(assoc),
-			 "field 'basic' belongs to enhanced codes only");
+		         "field 'basic' belongs to enhanced codes only");
 		bad = 1;
 	} else if (e->kind == CODE_ENHANCED && assoc == NULL) {
 		diag_add(L->d, L->file, e->line,
-			 "missing field 'basic' (use [ ] if none)");
+		         "missing field 'basic' (use [ ] if none)");
 		bad = 1;
 	} else if (assoc != NULL && load_assoc(L, e, assoc) != 0)
 		bad = 1;
@@ -418,16 +421,16 @@ load_entries(struct loader *L)
 		s = config_setting_get_elem(root, (unsigned)i);
 		if (strcmp(config_setting_name(s), "codes") != 0) {
 			diag_add(L->d, L->file, line_of(s),
-				 "unknown setting '%s' (a code table has only "
-				 "'codes')",
-				 config_setting_name(s));
+			         "unknown setting '%s' (a code table has only "
+			         "'codes')",
+			         config_setting_name(s));
 			bad = 1;
 		}
 	}
 	list = config_lookup(&t->cfg, "codes");
 	if (list == NULL || !config_setting_is_list(list)) {
 		diag_add(L->d, L->file, list ? line_of(list) : 0,
-			 "missing list 'codes = ( { code = ...; }, ... );'");
+		         "missing list 'codes = ( { code = ...; }, ... );'");
 		return -1;
 	}
 	n = config_setting_length(list);
@@ -447,7 +450,7 @@ load_entries(struct loader *L)
 			bad = 1;
 	if (!bad && t->enhanced[0][0] == NULL) {
 		diag_add(L->d, L->file, 0,
-			 "no entry for X.0.0, the fallback for unknown codes");
+		         "no entry for X.0.0, the fallback for unknown codes");
 		bad = 1;
 	}
 	return bad ? -1 : 0;
@@ -469,13 +472,13 @@ load(const char *name, const char *text, const char *path, struct diag *d)
 	}
 	config_init(&t->cfg);
 	ok = path != NULL ? config_read_file(&t->cfg, path)
-			  : config_read_string(&t->cfg, text);
+	                  : config_read_string(&t->cfg, text);
 	if (ok != CONFIG_TRUE) {
 		if (config_error_type(&t->cfg) == CONFIG_ERR_FILE_IO)
 			diag_add(d, name, 0, "cannot read file");
 		else
 			diag_add(d, name, (unsigned)config_error_line(&t->cfg),
-				 "%s", config_error_text(&t->cfg));
+			         "%s", config_error_text(&t->cfg));
 		codetable_free(t);
 		return NULL;
 	}

@@ -34,7 +34,7 @@ static int
 bad(struct cload *L, const config_setting_t *s, const char *why)
 {
 	diag_add(L->d, L->file, line_of(s), "'%s' %s", config_setting_name(s),
-		 why);
+	         why);
 	return -1;
 }
 
@@ -58,7 +58,7 @@ get_string(struct cload *L, const config_setting_t *s)
 /* One of the words in choices (NULL-terminated); its index, or -1. */
 static int
 get_choice(struct cload *L, const config_setting_t *s,
-	   const char *const *choices, const char *msg)
+           const char *const *choices, const char *msg)
 {
 	const char *v = get_string(L, s);
 	int i;
@@ -83,8 +83,8 @@ set_socket(struct cload *L, const config_setting_t *s)
 	    strncmp(v, "unix:", 5) != 0 && strncmp(v, "local:", 6) != 0 &&
 	    v[0] != '/')
 		return bad(L, s,
-			   "must be inet:PORT@HOST, inet6:PORT@HOST or "
-			   "unix:/path");
+		           "must be inet:PORT@HOST, inet6:PORT@HOST or "
+		           "unix:/path");
 	L->c->socket = v;
 	return 0;
 }
@@ -132,8 +132,9 @@ set_umask(struct cload *L, const config_setting_t *s)
 	else {
 		m = strtol(v, &end, 8);
 		if (*end != '\0')
-			return bad(L, s, "must be an octal string such as "
-					 "\"007\"");
+			return bad(L, s,
+			           "must be an octal string such as "
+			           "\"007\"");
 	}
 	if (m < 0 || m > 0777)
 		return bad(L, s, "must be between 000 and 777");
@@ -235,7 +236,7 @@ set_on_error(struct cload *L, const config_setting_t *s)
 
 static int
 set_template(struct cload *L, const config_setting_t *s, const char **dst,
-	     bool allow_reference)
+             bool allow_reference)
 {
 	const char *v = get_string(L, s), *why;
 	const unsigned char *p;
@@ -335,7 +336,8 @@ apply_settings(struct cload *L)
 				break;
 		if (k == sizeof(settings) / sizeof(settings[0])) {
 			diag_add(L->d, L->file, line_of(s),
-				 "unknown setting '%s'", config_setting_name(s));
+			         "unknown setting '%s'",
+			         config_setting_name(s));
 			failed = 1;
 		} else if (settings[k].fn(L, s) != 0)
 			failed = 1;
@@ -395,7 +397,7 @@ config_load(const char *path, const char *codes, struct diag *d)
 			diag_add(d, path, 0, "cannot read file");
 		else
 			diag_add(d, path, (unsigned)config_error_line(&c->cfg),
-				 "%s", config_error_text(&c->cfg));
+			         "%s", config_error_text(&c->cfg));
 		config_free(c);
 		return NULL;
 	}

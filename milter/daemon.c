@@ -30,7 +30,8 @@
 static struct {
 	const struct options *opt;
 	struct stats stats;
-	const char *socket; /* fixed at start: a reload cannot rebind */
+	const char *socket;  /* fixed at start: a reload cannot rebind */
+	const char *pidfile; /* likewise */
 } D;
 
 /*
@@ -105,7 +106,7 @@ reload(void)
 	if (c == NULL) {
 		diag_each(d, log_diag_line, &ld);
 		log_msg(ld, LOG_ERR,
-			"reload failed: keeping the configuration in force");
+		        "reload failed: keeping the configuration in force");
 		atomic_fetch_add(&D.stats.errors, 1);
 		free(d);
 		return;
@@ -113,16 +114,16 @@ reload(void)
 	free(d);
 	old = confstore_hold();
 	if (!same(old->user, c->user) || !same(old->group, c->group) ||
-	    !same(old->pidfile, c->pidfile) ||
+	    (D.opt->pidfile == NULL && !same(old->pidfile, c->pidfile)) ||
 	    (D.opt->socket == NULL && !same(D.socket, c->socket)))
 		log_msg(ld, LOG_WARNING,
-			"reload: socket, user, group and pidfile changes take "
-			"effect at the next restart");
+		        "reload: socket, user, group and pidfile changes take "
+		        "effect at the next restart");
 	confstore_drop(old);
 	confstore_swap(c);
 	log_msg(log_dest_of(c, D.opt->foreground), LOG_NOTICE,
-		"reloaded %s: %zu codes, %zu rules", c->path,
-		codetable_size(c->table), rules_count(c->rules));
+	        "reloaded %s: %zu codes, %zu rules", c->path,
+	        codetable_size(c->table), rules_count(c->rules));
 }
 
 static void *
@@ -175,7 +176,7 @@ open_socket(const struct config *c)
 		umask(old);
 	if (rc == MI_FAILURE) {
 		fprintf(stderr, "milter-annotate: cannot listen on %s: %s\n",
-			D.socket, strerror(errno));
+		        D.socket, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -204,18 +205,18 @@ drop_privileges(const struct config *c)
 	if (path != NULL &&
 	    chown(path, pw != NULL ? pw->pw_uid : (uid_t)-1, gid) != 0) {
 		fprintf(stderr, "milter-annotate: chown %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	if (setgroups(0, NULL) != 0 && pw == NULL) {
 		fprintf(stderr, "milter-annotate: setgroups: %s\n",
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	if ((pw != NULL && initgroups(pw->pw_name, gid) != 0) ||
 	    setgid(gid) != 0 || (pw != NULL && setuid(pw->pw_uid) != 0)) {
 		fprintf(stderr, "milter-annotate: cannot drop privileges: %s\n",
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -252,7 +253,7 @@ write_pidfile(const char *path)
 
 	if ((fp = fopen(path, "w")) == NULL) {
 		fprintf(stderr, "milter-annotate: %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	fprintf(fp, "%ld\n", (long)getpid());
@@ -279,6 +280,7 @@ daemon_main(const struct options *o)
 	}
 	free(d);
 	D.socket = o->socket != NULL ? o->socket : c->socket;
+	D.pidfile = o->pidfile != NULL ? o->pidfile : c->pidfile;
 	log_init("milter-annotate");
 	if (smfi_register(*callbacks_init(&D.stats, o->foreground)) ==
 	    MI_FAILURE) {
@@ -288,7 +290,7 @@ daemon_main(const struct options *o)
 	}
 	smfi_settimeout(c->timeout);
 	if (open_socket(c) != 0 || (!o->foreground && detach() != 0) ||
-	    (c->pidfile != NULL && write_pidfile(c->pidfile) != 0) ||
+	    (D.pidfile != NULL && write_pidfile(D.pidfile) != 0) ||
 	    drop_privileges(c) != 0) {
 		config_free(c);
 		return 1;
@@ -302,17 +304,18 @@ daemon_main(const struct options *o)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pthread_create(&tid, NULL, signal_thread, NULL) != 0) {
-		fprintf(stderr, "milter-annotate: cannot start signal thread\n");
+		fprintf(stderr,
+		        "milter-annotate: cannot start signal thread\n");
 		return 1;
 	}
 	log_msg(log_dest_of(c, o->foreground), LOG_NOTICE,
-		"starting: listening on %s, %zu codes, %zu rules", D.socket,
-		codetable_size(c->table), rules_count(c->rules));
+	        "starting: listening on %s, %zu codes, %zu rules", D.socket,
+	        codetable_size(c->table), rules_count(c->rules));
 	rc = smfi_main();
 	log_msg(dest_now(), LOG_NOTICE, "stopping");
 	if (unix_path(D.socket) != NULL)
 		unlink(unix_path(D.socket));
-	if (c->pidfile != NULL)
-		unlink(c->pidfile);
+	if (D.pidfile != NULL)
+		unlink(D.pidfile);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

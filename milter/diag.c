@@ -50,7 +50,7 @@ diag_each(const struct diag *d, void (*fn)(const char *, void *), void *arg)
 		fn(d->msg[i], arg);
 	if (d->count > n) {
 		snprintf(more, sizeof(more), "... and %zu more errors",
-			 d->count - n);
+		         d->count - n);
 		fn(more, arg);
 	}
 }

@@ -43,8 +43,8 @@ void
 log_quote(enum log_format f, const char *v, char *dst, size_t cap)
 {
 	size_t n = 0, need;
-	int quote = f == LOG_FORMAT_JSON || *v == '\0' ||
-		    strpbrk(v, " \"=\\") != NULL;
+	int quote =
+	    f == LOG_FORMAT_JSON || *v == '\0' || strpbrk(v, " \"=\\") != NULL;
 	const unsigned char *p;
 	char esc[8];
 
@@ -60,8 +60,8 @@ log_quote(enum log_format f, const char *v, char *dst, size_t cap)
 			snprintf(esc, sizeof(esc), "\\%c", *p);
 		else if (*p < 0x20 || *p >= 0x7f)
 			snprintf(esc, sizeof(esc),
-				 f == LOG_FORMAT_JSON ? "\\u%04x" : "\\x%02x",
-				 *p);
+			         f == LOG_FORMAT_JSON ? "\\u%04x" : "\\x%02x",
+			         *p);
 		else
 			snprintf(esc, sizeof(esc), "%c", *p);
 		need = strlen(esc);
@@ -119,7 +119,7 @@ log_msg(struct log_dest d, int prio, const char *fmt, ...)
 	if (d.format == LOG_FORMAT_JSON) {
 		log_quote(LOG_FORMAT_JSON, msg, q, sizeof(q));
 		snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":%s}",
-			 prio_name(prio), q);
+		         prio_name(prio), q);
 		emit(d, prio, line);
 	} else
 		emit(d, prio, msg);
@@ -127,8 +127,8 @@ log_msg(struct log_dest d, int prio, const char *fmt, ...)
 
 /* Append key and quoted value; keys are fixed words from this file. */
 static size_t
-add_field(char *line, size_t n, size_t cap, enum log_format f,
-	  const char *key, const char *v)
+add_field(char *line, size_t n, size_t cap, enum log_format f, const char *key,
+          const char *v)
 {
 	char q[FIELD_MAX];
 	int k;
@@ -150,10 +150,9 @@ log_annotation(struct log_dest d, const struct log_annotation *a)
 	size_t n, cap = sizeof(line) - 2;
 	enum log_format f = d.format;
 
-	n = (size_t)snprintf(line, cap, f == LOG_FORMAT_JSON
-					    ? "{\"event\":\"%s\""
-					    : "%s",
-			     a->fallback ? "annotate-failed" : "annotated");
+	n = (size_t)snprintf(line, cap,
+	                     f == LOG_FORMAT_JSON ? "{\"event\":\"%s\"" : "%s",
+	                     a->fallback ? "annotate-failed" : "annotated");
 	n = add_field(line, n, cap, f, "queue_id", a->queue_id);
 	n = add_field(line, n, cap, f, "stage", a->stage);
 	n = add_field(line, n, cap, f, "client", a->client_addr);

@@ -15,23 +15,26 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: milter-annotate [-fnV] [-c FILE] [-p SOCKET] [-T FILE]\n"
-		"       milter-annotate [-c FILE] [-T FILE] explain CODE...\n"
-		"       milter-annotate [-c FILE] [-T FILE] compare A B "
-		"[--lang en|ar|ru|zh]\n"
-		"       milter-annotate [-c FILE] [-T FILE] annotate "
-		"[--queue-id ID] [--client-addr ADDR] [REPLY...]\n"
-		"\n"
-		"  -c FILE    configuration (default %s)\n"
-		"  -f         stay in the foreground and log to standard error\n"
-		"  -n         check the configuration and the code table, then "
-		"exit\n"
-		"  -p SOCKET  listen on SOCKET (inet:PORT@HOST, inet6:PORT@HOST, "
-		"unix:/path)\n"
-		"  -T FILE    use FILE as the code table\n"
-		"  -V         print the version\n",
-		CONFIG_DEFAULT_PATH);
+	fprintf(
+	    fp,
+	    "usage: milter-annotate [-fnV] [-c FILE] [-p SOCKET] [-P PIDFILE] "
+	    "[-T FILE]\n"
+	    "       milter-annotate [-c FILE] [-T FILE] explain CODE...\n"
+	    "       milter-annotate [-c FILE] [-T FILE] compare A B "
+	    "[--lang en|ar|ru|zh]\n"
+	    "       milter-annotate [-c FILE] [-T FILE] annotate "
+	    "[--queue-id ID] [--client-addr ADDR] [REPLY...]\n"
+	    "\n"
+	    "  -c FILE    configuration (default %s)\n"
+	    "  -f         stay in the foreground and log to standard error\n"
+	    "  -n         check the configuration and the code table, then "
+	    "exit\n"
+	    "  -p SOCKET  listen on SOCKET (inet:PORT@HOST, inet6:PORT@HOST, "
+	    "unix:/path)\n"
+	    "  -P FILE    write the process id to FILE\n"
+	    "  -T FILE    use FILE as the code table\n"
+	    "  -V         print the version\n",
+	    CONFIG_DEFAULT_PATH);
 }
 
 static void
@@ -75,13 +78,13 @@ check_only(const struct options *o)
 int
 main(int argc, char **argv)
 {
-	struct options o = {CONFIG_DEFAULT_PATH, false, false, false, NULL,
-			    NULL};
+	struct options o = {
+	    CONFIG_DEFAULT_PATH, false, false, false, NULL, NULL, NULL};
 	struct config *c;
 	struct diag *d;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "+c:fnp:T:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:fnp:P:T:Vh")) != -1) {
 		switch (ch) {
 		case 'c':
 			o.config_path = optarg;
@@ -95,6 +98,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			o.socket = optarg;
+			break;
+		case 'P':
+			o.pidfile = optarg;
 			break;
 		case 'T':
 			o.codes = optarg;
@@ -116,7 +122,7 @@ main(int argc, char **argv)
 		return daemon_main(&o);
 	if (!cli_is_command(argv[optind])) {
 		fprintf(stderr, "milter-annotate: unknown command '%s'\n",
-			argv[optind]);
+		        argv[optind]);
 		usage(stderr);
 		return 2;
 	}

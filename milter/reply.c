@@ -108,7 +108,7 @@ scan_num(const unsigned char *p, const unsigned char *end, int *v)
 /* An enhanced code "D.S.D" followed by end or blank: its length, else 0. */
 static size_t
 scan_ecode(const unsigned char *p, const unsigned char *end, int *subject,
-	   int *detail)
+           int *detail)
 {
 	const unsigned char *q = p;
 	size_t k;
@@ -116,8 +116,7 @@ scan_ecode(const unsigned char *p, const unsigned char *end, int *subject,
 	if (end - q < 5 || !is_digit(q[0]) || q[1] != '.')
 		return 0;
 	q += 2;
-	if ((k = scan_num(q, end, subject)) == 0 || q + k >= end ||
-	    q[k] != '.')
+	if ((k = scan_num(q, end, subject)) == 0 || q + k >= end || q[k] != '.')
 		return 0;
 	q += k + 1;
 	if ((k = scan_num(q, end, detail)) == 0)
@@ -167,7 +166,7 @@ text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 
 static int
 parse_line(struct reply *r, const unsigned char *p, const unsigned char *end,
-	   int first)
+           int first)
 {
 	int code = 0, subject, detail;
 	size_t k;
@@ -192,10 +191,11 @@ parse_line(struct reply *r, const unsigned char *p, const unsigned char *end,
 		p++;
 	if ((k = scan_ecode(p, end, &subject, &detail)) != 0) {
 		if (first) {
-			/* Keep the basic code's class: it is what MTAs act on. */
+			/* Keep the basic code's class: it is what MTAs act on.
+			 */
 			r->ecode_corrected = *p - '0' != r->code / 100;
 			format_ecode(r->ecode, sizeof(r->ecode), r->code / 100,
-				     subject, detail);
+			             subject, detail);
 			r->subject = subject;
 			r->detail = detail;
 		}
@@ -209,7 +209,7 @@ int
 reply_parse(struct reply *r, const char *buf, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)buf, *end = p + len,
-			    *eol;
+	                    *eol;
 	int first = 1;
 
 	r->code = 0;
@@ -263,14 +263,14 @@ reply_pick(const struct codetable *t, const struct reply *r)
  */
 struct wrapper {
 	struct reply_out *o; /* NULL: count only */
-	size_t avail;	     /* text columns per line */
+	size_t avail;        /* text columns per line */
 	size_t indent;
 	size_t max;
-	size_t nl;	     /* lines emitted */
-	int fresh;	     /* no word on the current line yet */
+	size_t nl; /* lines emitted */
+	int fresh; /* no word on the current line yet */
 	int cut;
 	size_t cl;
-	char *cur;		    /* the line being built, in place in o->buf */
+	char *cur; /* the line being built, in place in o->buf */
 	char scratch[REPLY_WIRE_MAX]; /* when only counting */
 };
 
@@ -398,8 +398,15 @@ wrap(struct reply_out *o, const char *lead, const char *text, size_t avail,
 	return w.nl;
 }
 
-enum { SEC_TEXT, SEC_EXPLAIN, SEC_FIX, SEC_POSTMASTER, SEC_HELP, SEC_REF,
-       SEC_COUNT };
+enum {
+	SEC_TEXT,
+	SEC_EXPLAIN,
+	SEC_FIX,
+	SEC_POSTMASTER,
+	SEC_HELP,
+	SEC_REF,
+	SEC_COUNT
+};
 
 struct section {
 	const char *lead;
@@ -452,8 +459,8 @@ plan_budget(const struct section *s, size_t avail, size_t need[SEC_COUNT])
 
 	for (i = 0; i < SEC_COUNT; i++) {
 		need[i] = s[i].text ? wrap(NULL, s[i].lead, s[i].text, avail,
-					   s[i].indent, REPLY_MAX_LINES)
-				    : 0;
+		                           s[i].indent, REPLY_MAX_LINES)
+		                    : 0;
 		total += need[i];
 	}
 	if (total <= REPLY_MAX_LINES)
@@ -478,7 +485,7 @@ plan_budget(const struct section *s, size_t avail, size_t need[SEC_COUNT])
 
 static size_t
 write_sections(struct reply_out *o, const struct section *s, size_t avail,
-	       const size_t *need)
+               const size_t *need)
 {
 	size_t i;
 
@@ -488,7 +495,7 @@ write_sections(struct reply_out *o, const struct section *s, size_t avail,
 		if (s[i].text != NULL)
 			wrap(o, s[i].lead, s[i].text, avail, s[i].indent,
 			     need != NULL ? need[i]
-					  : REPLY_MAX_LINES - o->nlines);
+			                  : REPLY_MAX_LINES - o->nlines);
 	return o->nlines;
 }
 
@@ -497,8 +504,7 @@ write_sections(struct reply_out *o, const struct section *s, size_t avail,
  * every line left, so fewer than REPLY_MAX_LINES lines means no cut.
  */
 static int
-sections_fit(const struct reply_out *o, const struct section *s,
-	     size_t avail)
+sections_fit(const struct reply_out *o, const struct section *s, size_t avail)
 {
 	size_t i, total = 0;
 
@@ -507,19 +513,19 @@ sections_fit(const struct reply_out *o, const struct section *s,
 	for (i = 0; i < SEC_COUNT; i++)
 		if (s[i].text != NULL)
 			total += wrap(NULL, s[i].lead, s[i].text, avail,
-				      s[i].indent, REPLY_MAX_LINES + 1);
+			              s[i].indent, REPLY_MAX_LINES + 1);
 	return total <= REPLY_MAX_LINES;
 }
 
 enum reply_result
 reply_annotate(const struct reply *r, const struct codetable *t,
-	       const struct reply_site *site, const struct reply_vars *vars,
-	       struct reply_out *o)
+               const struct reply_site *site, const struct reply_vars *vars,
+               struct reply_out *o)
 {
 	char ecode[REPLY_ECODE_MAX], site_text[3][REPLY_WIRE_MAX];
 	const char *vals[TV_COUNT] = {0};
 	const char *tmpl[3] = {site->postmaster, site->help_url,
-			       site->reference};
+	                       site->reference};
 	struct section s[SEC_COUNT];
 	const struct code_entry *e;
 	size_t need[SEC_COUNT], avail, i;
@@ -541,7 +547,8 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 	o->entry = e;
 	avail = text_avail(o, site->width);
 
-	s[SEC_TEXT] = (struct section){"", site->generic ? e->name : r->text, 0};
+	s[SEC_TEXT] =
+	    (struct section){"", site->generic ? e->name : r->text, 0};
 	s[SEC_EXPLAIN] = (struct section){"Explanation: ", e->description, 2};
 	s[SEC_FIX] = (struct section){"How to fix: ", e->fix, 2};
 	vals[TV_CODE] = o->code;
@@ -550,18 +557,18 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 	vals[TV_CLIENT_ADDR] = vars != NULL ? vars->client_addr : NULL;
 	if (site->reference != NULL) {
 		tmpl_expand(site->reference, vals, site_text[2],
-			    sizeof(site_text[2]));
+		            sizeof(site_text[2]));
 		vals[TV_REFERENCE] = site_text[2];
 	}
 	for (i = 0; i < 3; i++) {
-		static const char *const leads[3] = {"Postmaster: ", "Help: ",
-						     "Reference: "};
+		static const char *const leads[3] = {
+		    "Postmaster: ", "Help: ", "Reference: "};
 		s[SEC_POSTMASTER + i] = (struct section){leads[i], NULL, 2};
 		if (tmpl[i] == NULL)
 			continue;
 		if (i < 2)
 			tmpl_expand(tmpl[i], vals, site_text[i],
-				    sizeof(site_text[i]));
+			            sizeof(site_text[i]));
 		s[SEC_POSTMASTER + i].text = site_text[i];
 	}
 
@@ -579,8 +586,7 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 /* Output. */
 
 size_t
-reply_render(const struct reply_out *o, const char *eol, char *dst,
-	     size_t cap)
+reply_render(const struct reply_out *o, const char *eol, char *dst, size_t cap)
 {
 	size_t i, n = 0, nlines = o->nlines > 0 ? o->nlines : 1;
 	size_t clen = strlen(o->code), elen = strlen(o->ecode);

@@ -53,9 +53,12 @@ static const struct {
 	int rx; /* RX_*, or -1 for client_addr and auth */
 	enum stage first;
 } matchers[] = {
-    {"client_addr", -1, STAGE_CONNECT}, {"client_name", RX_CLIENT_NAME, STAGE_CONNECT},
-    {"helo", RX_HELO, STAGE_HELO},	    {"from", RX_FROM, STAGE_MAIL},
-    {"rcpt", RX_RCPT, STAGE_RCPT},	    {"header", RX_HEADER, STAGE_HEADER},
+    {"client_addr", -1, STAGE_CONNECT},
+    {"client_name", RX_CLIENT_NAME, STAGE_CONNECT},
+    {"helo", RX_HELO, STAGE_HELO},
+    {"from", RX_FROM, STAGE_MAIL},
+    {"rcpt", RX_RCPT, STAGE_RCPT},
+    {"header", RX_HEADER, STAGE_HEADER},
     {"auth", -1, STAGE_MAIL},
 };
 
@@ -155,23 +158,27 @@ load_cidrs(struct rload *L, const config_setting_t *s)
 	else if (config_setting_is_array(s) || config_setting_is_list(s))
 		n = config_setting_length(s);
 	else
-		return rerr(L, "rule '%s': client_addr must be a list of "
-			       "CIDRs", L->r->name);
+		return rerr(L,
+		            "rule '%s': client_addr must be a list of "
+		            "CIDRs",
+		            L->r->name);
 	if (n == 0 || n > CIDR_MAX)
-		return rerr(L, "rule '%s': client_addr needs 1 to 256 CIDRs", L->r->name);
+		return rerr(L, "rule '%s': client_addr needs 1 to 256 CIDRs",
+		            L->r->name);
 	if ((L->r->cidrs = calloc((size_t)n, sizeof(struct cidr))) == NULL)
 		return rerr(L, "rule '%s': out of memory", L->r->name);
 	for (i = 0; i < n; i++) {
 		el = config_setting_type(s) == CONFIG_TYPE_STRING
-			 ? s
-			 : config_setting_get_elem(s, (unsigned)i);
+		         ? s
+		         : config_setting_get_elem(s, (unsigned)i);
 		v = config_setting_type(el) == CONFIG_TYPE_STRING
-			? config_setting_get_string(el)
-			: "";
+		        ? config_setting_get_string(el)
+		        : "";
 		if (parse_cidr(v, &L->r->cidrs[i]) != 0)
-			return rerr(L, "rule '%s': '%s' is not an IPv4 or IPv6 "
-				       "address or CIDR",
-				    L->r->name, v);
+			return rerr(L,
+			            "rule '%s': '%s' is not an IPv4 or IPv6 "
+			            "address or CIDR",
+			            L->r->name, v);
 		L->r->ncidrs++;
 	}
 	return 0;
@@ -185,14 +192,15 @@ compile_rx(struct rload *L, int which, const char *what, const char *pattern)
 	PCRE2_SIZE off;
 	int err;
 
-	L->r->rx[which] = pcre2_compile((PCRE2_SPTR)pattern,
-					PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
-					&err, &off, NULL);
+	L->r->rx[which] =
+	    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+	                  PCRE2_CASELESS, &err, &off, NULL);
 	if (L->r->rx[which] != NULL)
 		return 0;
 	pcre2_get_error_message(err, msg, sizeof(msg));
-	snprintf(why, sizeof(why), "%s regex cannot be compiled: %s at offset %zu",
-		 what, (const char *)msg, (size_t)off);
+	snprintf(why, sizeof(why),
+	         "%s regex cannot be compiled: %s at offset %zu", what,
+	         (const char *)msg, (size_t)off);
 	return rerr(L, "rule '%s': %s", L->r->name, why);
 }
 
@@ -203,13 +211,15 @@ load_header(struct rload *L, const char *v)
 	size_t n;
 
 	if (colon == NULL || colon == v)
-		return rerr(L, "rule '%s': header must be \"Name: regex\"", L->r->name);
+		return rerr(L, "rule '%s': header must be \"Name: regex\"",
+		            L->r->name);
 	n = (size_t)(colon - v);
 	for (p = v; p < colon; p++)
 		if (*p <= ' ' || *p > '~')
-			return rerr(L, "rule '%s': header name in '%s' is not "
-				       "a header field name",
-				    L->r->name, v);
+			return rerr(L,
+			            "rule '%s': header name in '%s' is not "
+			            "a header field name",
+			            L->r->name, v);
 	if ((L->r->header_name = strndup(v, n)) == NULL)
 		return rerr(L, "rule '%s': out of memory", L->r->name);
 	for (p = colon + 1; *p == ' ' || *p == '\t'; p++)
@@ -224,25 +234,27 @@ load_matcher(struct rload *L, const config_setting_t *s, size_t m)
 
 	if (L->r->stage < matchers[m].first) {
 		diag_add(L->d, L->file, L->line,
-			 "rule '%s': matcher '%s' is not known before stage "
-			 "'%s'",
-			 L->r->name, name, stage_names[matchers[m].first]);
+		         "rule '%s': matcher '%s' is not known before stage "
+		         "'%s'",
+		         L->r->name, name, stage_names[matchers[m].first]);
 		return -1;
 	}
 	if (strcmp(name, "client_addr") == 0)
 		return load_cidrs(L, s);
 	if (strcmp(name, "auth") == 0) {
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-			return rerr(L, "rule '%s': auth must be true or false", L->r->name);
+			return rerr(L, "rule '%s': auth must be true or false",
+			            L->r->name);
 		L->r->auth = config_setting_get_bool(s) ? 1 : 0;
 		return 0;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return rerr(L, "rule '%s': '%s' must be a string", L->r->name,
-			    name);
+		            name);
 	if (matchers[m].rx == RX_HEADER)
 		return load_header(L, config_setting_get_string(s));
-	return compile_rx(L, matchers[m].rx, name, config_setting_get_string(s));
+	return compile_rx(L, matchers[m].rx, name,
+	                  config_setting_get_string(s));
 }
 
 static int
@@ -251,16 +263,18 @@ load_reply(struct rload *L, const char *v)
 	int cls;
 
 	if (reply_parse(&L->r->reply, v, strlen(v)) != 0)
-		return rerr(L, "rule '%s': reply '%s' does not start with an "
-			       "SMTP code",
-			    L->r->name, v);
+		return rerr(L,
+		            "rule '%s': reply '%s' does not start with an "
+		            "SMTP code",
+		            L->r->name, v);
 	cls = L->r->reply.code / 100;
 	if (cls != 4 && cls != 5)
-		return rerr(L, "rule '%s': reply '%s' is not a 4xx or 5xx reply",
-			    L->r->name, v);
+		return rerr(L,
+		            "rule '%s': reply '%s' is not a 4xx or 5xx reply",
+		            L->r->name, v);
 	if (strchr(v, '\n') != NULL || strchr(v, '\r') != NULL)
 		return rerr(L, "rule '%s': reply '%s' must be one line",
-			    L->r->name, v);
+		            L->r->name, v);
 	return 0;
 }
 
@@ -279,23 +293,23 @@ load_head(struct rload *L, const config_setting_t *g)
 		return rerr(L, "rule needs a 'name' string");
 	if (stage == NULL)
 		return rerr(L, "rule '%s' needs a 'stage' (%s)", name,
-			    "connect, helo, mail, rcpt, header or eom");
+		            "connect, helo, mail, rcpt, header or eom");
 	for (i = 0; i < STAGE_COUNT && strcmp(stage, stage_names[i]) != 0; i++)
 		;
 	if (i == STAGE_COUNT)
-		return rerr(L, "rule '%s': unknown stage '%s' (connect, helo, "
-			       "mail, rcpt, header or eom)",
-			    name, stage);
+		return rerr(L,
+		            "rule '%s': unknown stage '%s' (connect, helo, "
+		            "mail, rcpt, header or eom)",
+		            name, stage);
 	L->r->stage = (enum stage)i;
 	if (reply == NULL)
 		return rerr(L, "rule '%s' needs a 'reply' such as %s", name,
-			    "\"550 5.7.1 Refused\"");
+		            "\"550 5.7.1 Refused\"");
 	return load_reply(L, reply);
 }
 
 static int
-load_rule(struct rload *L, const config_setting_t *g,
-	  const struct rules *done)
+load_rule(struct rload *L, const config_setting_t *g, const struct rules *done)
 {
 	const config_setting_t *s;
 	const char *key;
@@ -310,8 +324,8 @@ load_rule(struct rload *L, const config_setting_t *g,
 	for (k = 0; k < L->r->index; k++)
 		if (strcmp(done->v[k].name, L->r->name) == 0) {
 			diag_add(L->d, L->file, L->line,
-				 "duplicate rule name '%s' (first at line %u)",
-				 L->r->name, done->v[k].line);
+			         "duplicate rule name '%s' (first at line %u)",
+			         L->r->name, done->v[k].line);
 			failed = 1;
 		}
 	n = config_setting_length(g);
@@ -327,7 +341,7 @@ load_rule(struct rload *L, const config_setting_t *g,
 				break;
 		if (k == sizeof(matchers) / sizeof(matchers[0]))
 			failed |= rerr(L, "rule '%s': unknown matcher '%s'",
-				       L->r->name, key) != 0;
+			               L->r->name, key) != 0;
 		else
 			failed |= load_matcher(L, s, k) != 0;
 	}
@@ -336,7 +350,7 @@ load_rule(struct rload *L, const config_setting_t *g,
 
 int
 rules_load(struct rules **out, const config_setting_t *list, const char *file,
-	   struct diag *d)
+           struct diag *d)
 {
 	struct rules *rs;
 	struct rload L = {d, file, NULL, config_setting_source_line(list)};
@@ -359,7 +373,7 @@ rules_load(struct rules **out, const config_setting_t *list, const char *file,
 		L.r->index = rs->n;
 		rs->n++;
 		if (load_rule(&L, config_setting_get_elem(list, (unsigned)i),
-			      rs) != 0)
+		              rs) != 0)
 			failed = 1;
 	}
 	*out = rs;
@@ -397,7 +411,7 @@ rx_match(const pcre2_code *rx, const char *subject)
 	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
 		return 0;
 	rc = pcre2_match(rx, (PCRE2_SPTR)subject, strlen(subject), 0, 0, md,
-			 NULL);
+	                 NULL);
 	pcre2_match_data_free(md);
 	return rc >= 0;
 }
@@ -420,7 +434,7 @@ static int
 cidr_match(const struct rule *r, const struct sockaddr *sa)
 {
 	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0,    0,
-						   0, 0, 0, 0, 0xff, 0xff};
+	                                           0, 0, 0, 0, 0xff, 0xff};
 	const unsigned char *a4 = NULL, *a6 = NULL;
 	size_t i;
 
@@ -428,7 +442,7 @@ cidr_match(const struct rule *r, const struct sockaddr *sa)
 		return 0;
 	if (sa->sa_family == AF_INET)
 		a4 = (const unsigned char *)&((const struct sockaddr_in *)sa)
-			 ->sin_addr;
+		         ->sin_addr;
 	else if (sa->sa_family == AF_INET6) {
 		a6 = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 		/* An IPv4 client seen through an IPv6 socket. */
@@ -469,8 +483,8 @@ rule_matches(const struct rule *r, enum stage st, const struct rule_ctx *c)
 		return 0;
 	if (r->auth >= 0 && r->auth != (c->auth ? 1 : 0))
 		return 0;
-	if (r->rx[RX_CLIENT_NAME] && !rx_match(r->rx[RX_CLIENT_NAME],
-					       c->client_name))
+	if (r->rx[RX_CLIENT_NAME] &&
+	    !rx_match(r->rx[RX_CLIENT_NAME], c->client_name))
 		return 0;
 	if (r->rx[RX_HELO] && !rx_match(r->rx[RX_HELO], c->helo))
 		return 0;
@@ -478,12 +492,12 @@ rule_matches(const struct rule *r, enum stage st, const struct rule_ctx *c)
 		return 0;
 	if (r->rx[RX_RCPT] &&
 	    !(st == STAGE_RCPT ? rx_match(r->rx[RX_RCPT], c->rcpt)
-			       : bit(c->rcpt_hits, r->index)))
+	                       : bit(c->rcpt_hits, r->index)))
 		return 0;
 	if (r->rx[RX_HEADER] &&
 	    !(st == STAGE_HEADER
-		  ? header_matches(r, c->header_name, c->header_value)
-		  : bit(c->header_hits, r->index)))
+	          ? header_matches(r, c->header_name, c->header_value)
+	          : bit(c->header_hits, r->index)))
 		return 0;
 	return 1;
 }
@@ -514,7 +528,7 @@ rules_note_rcpt(const struct rules *rs, const char *rcpt, unsigned char *hits)
 
 void
 rules_note_header(const struct rules *rs, const char *name, const char *value,
-		  unsigned char *hits)
+                  unsigned char *hits)
 {
 	size_t i;
 

@@ -50,7 +50,7 @@ dest(const struct session *s)
 
 void
 session_init(struct session *s, struct config *cfg,
-	     const struct session_env *env, void *ctx)
+             const struct session_env *env, void *ctx)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
@@ -70,13 +70,13 @@ set_reply(struct session *s, const struct reply_out *o)
 		return -1;
 	for (i = 0; i < o->nlines; i++) {
 		if (reply_escape_percent(o->line[i], ml->buf[i],
-					 sizeof(ml->buf[i])) != 0)
+		                         sizeof(ml->buf[i])) != 0)
 			goto out;
 		ml->line[i] = ml->buf[i];
 	}
 	rc = s->env->io->set_reply(s->ctx, o->code,
-				   o->ecode[0] ? o->ecode : NULL, ml->line,
-				   o->nlines);
+	                           o->ecode[0] ? o->ecode : NULL, ml->line,
+	                           o->nlines);
 out:
 	free(ml);
 	return rc;
@@ -105,24 +105,24 @@ answer(struct session *s, const struct rule *r, enum stage st)
 
 	snprintf(source, sizeof(source), "rule=%s", rule_name(r));
 	snprintf(original, sizeof(original), "%d%s%s %s", rep->code,
-		 rep->ecode[0] ? " " : "", rep->ecode, rep->text);
+	         rep->ecode[0] ? " " : "", rep->ecode, rep->text);
 	if ((o = malloc(sizeof(*o))) != NULL) {
-		res = reply_annotate(rep, s->cfg->table, &s->cfg->site, &vars,
-				     o);
+		res =
+		    reply_annotate(rep, s->cfg->table, &s->cfg->site, &vars, o);
 		if (set_reply(s, o) != 0) {
 			res = REPLY_FALLBACK;
 			reply_sanitized(rep, s->cfg->site.width, o);
 			if (set_reply(s, o) != 0) {
 				atomic_fetch_add(&s->env->stats->errors, 1);
 				act = s->cfg->on_error == ON_ERROR_TEMPFAIL
-					  ? ACT_TEMPFAIL
-					  : ACT_CONTINUE;
+				          ? ACT_TEMPFAIL
+				          : ACT_CONTINUE;
 				log_msg(dest(s), LOG_ERR,
-					"error=reply-not-set rule=%s "
-					"action=%s",
-					rule_name(r),
-					act == ACT_CONTINUE ? "continue"
-							    : "tempfail");
+				        "error=reply-not-set rule=%s "
+				        "action=%s",
+				        rule_name(r),
+				        act == ACT_CONTINUE ? "continue"
+				                            : "tempfail");
 			}
 		}
 	}
@@ -141,7 +141,7 @@ answer(struct session *s, const struct rule *r, enum stage st)
 	la.fallback = res == REPLY_FALLBACK;
 	log_annotation(dest(s), &la);
 	stats_annotated(s->env->stats, SRC_RULE,
-			o != NULL && res != REPLY_FALLBACK ? o->entry : NULL);
+	                o != NULL && res != REPLY_FALLBACK ? o->entry : NULL);
 	free(o);
 	return act;
 }
@@ -193,7 +193,7 @@ decide_stage(struct session *s, enum stage st)
 
 enum action
 session_connect(struct session *s, const char *hostname,
-		const struct sockaddr *sa)
+                const struct sockaddr *sa)
 {
 	const void *a = NULL;
 
@@ -209,7 +209,7 @@ session_connect(struct session *s, const char *hostname,
 	if (a != NULL) {
 		s->have_addr = true;
 		inet_ntop(sa->sa_family, a, s->client_addr,
-			  sizeof(s->client_addr));
+		          sizeof(s->client_addr));
 	}
 	return decide_stage(s, STAGE_CONNECT);
 }
@@ -226,7 +226,7 @@ static enum action
 answer_pending(struct session *s)
 {
 	return s->pending != NULL ? answer(s, s->pending, s->pending_stage)
-				  : ACT_CONTINUE;
+	                          : ACT_CONTINUE;
 }
 
 enum action
@@ -266,7 +266,7 @@ observe_mta_reject(struct session *s, const char *rcpt)
 	if (e == NULL)
 		e = codetable_enhanced(s->cfg->table, 0, 0);
 	snprintf(original, sizeof(original), "%s%s%s", ecode ? ecode : "",
-		 ecode && text ? " " : "", text ? text : "");
+	         ecode && text ? " " : "", text ? text : "");
 	la.queue_id = s->queue_id;
 	la.stage = "rcpt";
 	la.client_addr = s->client_addr;

@@ -6,12 +6,11 @@
 
 #include "stats.h"
 
-static const char *const source_names[SRC_COUNT] = {"rule", "mta",
-						    "upstream"};
+static const char *const source_names[SRC_COUNT] = {"rule", "mta", "upstream"};
 
 void
 stats_annotated(struct stats *s, enum stats_source src,
-		const struct code_entry *e)
+                const struct code_entry *e)
 {
 	atomic_fetch_add(&s->by_source[src], 1);
 	if (e == NULL)
@@ -56,7 +55,8 @@ stats_log(struct stats *s, struct log_dest d)
 	for (i = 0; i <= CODE_SUBJECT_MAX; i++)
 		for (j = 0; j <= CODE_DETAIL_MAX; j++)
 			if ((v = atomic_load(&s->by_enhanced[i][j])) != 0) {
-				snprintf(key, sizeof(key), "code.X.%d.%d", i, j);
+				snprintf(key, sizeof(key), "code.X.%d.%d", i,
+				         j);
 				n = put(line, n, cap, key, v);
 			}
 	log_msg(d, LOG_INFO, "counters%s", line);

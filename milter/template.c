@@ -6,10 +6,8 @@
 #include "template.h"
 
 static const char *const var_names[TV_COUNT] = {
-    [TV_CODE] = "code",
-    [TV_ECODE] = "ecode",
-    [TV_QUEUE_ID] = "queue_id",
-    [TV_CLIENT_ADDR] = "client_addr",
+    [TV_CODE] = "code",           [TV_ECODE] = "ecode",
+    [TV_QUEUE_ID] = "queue_id",   [TV_CLIENT_ADDR] = "client_addr",
     [TV_REFERENCE] = "reference",
 };
 
@@ -62,7 +60,7 @@ append(char *dst, size_t n, size_t cap, const char *src, size_t len)
 
 size_t
 tmpl_expand(const char *text, const char *const vals[TV_COUNT], char *dst,
-	    size_t cap)
+            size_t cap)
 {
 	const char *p = text, *open, *close, *val;
 	size_t n = 0;
@@ -75,7 +73,7 @@ tmpl_expand(const char *text, const char *const vals[TV_COUNT], char *dst,
 		n = append(dst, n, cap, p, (size_t)(open - p));
 		v = var_lookup(open + 2, (size_t)(close - open - 2));
 		val = v >= 0 && vals[v] != NULL && vals[v][0] != '\0' ? vals[v]
-								       : "-";
+		                                                      : "-";
 		n = append(dst, n, cap, val, strlen(val));
 		p = close + 1;
 	}
