@@ -325,11 +325,12 @@ annotate_one(struct annotate_ctx *A, const char *buf, size_t len)
 static int
 continues(const char *line, size_t len)
 {
-	const char *end = line + len;
+	size_t i = strspn(line, " \t");
 
-	while (line < end && (*line == ' ' || *line == '\t'))
-		line++;
-	return end - line >= 4 && isdigit((unsigned char)line[0]) &&
+	if (i > len || len - i < 4)
+		return 0;
+	line += i;
+	return isdigit((unsigned char)line[0]) &&
 	       isdigit((unsigned char)line[1]) &&
 	       isdigit((unsigned char)line[2]) && line[3] == '-';
 }

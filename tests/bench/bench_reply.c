@@ -16,7 +16,7 @@
 #include "reply.h"
 
 #define NREPLIES 128
-#define PASSES	 3
+#define PASSES   3
 
 /* "@" stands for the basic code, "#" for the enhanced code. */
 static const char *const shapes[] = {
@@ -35,10 +35,10 @@ static const char *const shapes[] = {
 };
 
 static const char *const codes[][2] = {
-    {"550", "5.7.1"}, {"550", "5.1.1"}, {"554", "5.7.1"}, {"451", "4.7.1"},
-    {"450", "4.2.0"}, {"421", "4.3.2"}, {"552", "5.3.4"}, {"553", "5.1.8"},
-    {"571", ""},      {"550", ""},	  {"451", "4.7.32"}, {"535", "5.7.8"},
-    {"452", "4.5.3"}, {"550", "5.7.26"}, {"554", "5.6.0"}, {"530", "5.7.0"},
+    {"550", "5.7.1"}, {"550", "5.1.1"},  {"554", "5.7.1"},  {"451", "4.7.1"},
+    {"450", "4.2.0"}, {"421", "4.3.2"},  {"552", "5.3.4"},  {"553", "5.1.8"},
+    {"571", ""},      {"550", ""},       {"451", "4.7.32"}, {"535", "5.7.8"},
+    {"452", "4.5.3"}, {"550", "5.7.26"}, {"554", "5.6.0"},  {"530", "5.7.0"},
 };
 
 static double
@@ -87,8 +87,8 @@ build(char replies[NREPLIES][1024], size_t lens[NREPLIES])
 
 	for (i = 0; i < NREPLIES; i++)
 		lens[i] = expand(replies[i], sizeof(replies[i]),
-				 shapes[(i / nc + i) % ns], codes[i % nc][0],
-				 codes[i % nc][1]);
+		                 shapes[(i / nc + i) % ns], codes[i % nc][0],
+		                 codes[i % nc][1]);
 	return NREPLIES;
 }
 
