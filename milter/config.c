@@ -6,9 +6,11 @@
  * silently ignored: a milter that quietly drops a setting rejects mail
  * nobody meant to reject.
  */
+#include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "rules.h"
@@ -345,24 +347,34 @@ apply_settings(struct cload *L)
 	return failed ? -1 : 0;
 }
 
-/* A relative table path is read from the configuration file's folder. */
+/*
+ * Load the table named by 'codes' (NULL: the built-in one). A path from
+ * the configuration is read relative to its folder, and a file that cannot
+ * be opened is reported at the setting's line.
+ */
 static struct codetable *
-load_table(const char *codes, const char *cfgpath, struct diag *d)
+load_table(const char *codes, const char *cfgpath, unsigned line,
+           struct diag *d)
 {
-	struct codetable *t;
-	char *copy, *path;
+	struct codetable *t = NULL;
+	char *copy = NULL, *path = NULL;
 
 	if (codes == NULL)
 		return codetable_load_builtin(d);
-	if (codes[0] == '/' || cfgpath == NULL)
+	if (cfgpath == NULL)
 		return codetable_load_file(codes, d);
-	if ((copy = strdup(cfgpath)) == NULL)
-		return NULL;
-	if (asprintf(&path, "%s/%s", dirname(copy), codes) < 0) {
-		free(copy);
-		return NULL;
-	}
-	t = codetable_load_file(path, d);
+	if (codes[0] == '/')
+		path = strdup(codes);
+	else if ((copy = strdup(cfgpath)) == NULL ||
+	         asprintf(&path, "%s/%s", dirname(copy), codes) < 0)
+		path = NULL;
+	if (path == NULL)
+		diag_add(d, cfgpath, line, "out of memory");
+	else if (access(path, R_OK) != 0)
+		diag_add(d, cfgpath, line, "cannot read the code table %s: %s",
+		         path, strerror(errno));
+	else
+		t = codetable_load_file(path, d);
 	free(path);
 	free(copy);
 	return t;
@@ -405,9 +417,10 @@ config_load(const char *path, const char *codes, struct diag *d)
 	L.d = d;
 	L.file = c->path;
 	apply_settings(&L);
-	if (codes == NULL)
-		codes = L.codes;
-	c->table = load_table(codes, codes == L.codes ? path : NULL, d);
+	if (codes != NULL) /* -T wins over the file's setting */
+		c->table = load_table(codes, NULL, 0, d);
+	else
+		c->table = load_table(L.codes, path, L.codes_line, d);
 	if (d->count != before || c->table == NULL) {
 		config_free(c);
 		return NULL;
@@ -422,7 +435,7 @@ config_defaults(const char *codes, struct diag *d)
 
 	if ((c = config_new()) == NULL)
 		return NULL;
-	if ((c->table = load_table(codes, NULL, d)) == NULL) {
+	if ((c->table = load_table(codes, NULL, 0, d)) == NULL) {
 		config_free(c);
 		return NULL;
 	}

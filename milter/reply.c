@@ -156,7 +156,9 @@ text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 			c = (*p >= 0x20 && *p < 0x7f) ? (char)*p : ' ';
 		}
 		if (r->textlen + 1 >= REPLY_TEXT_MAX) {
+			/* Say that text is missing, as the line budget does. */
 			r->truncated = true;
+			memcpy(r->text + r->textlen - 4, " ...", 4);
 			break;
 		}
 		r->text[r->textlen++] = c;
@@ -241,7 +243,8 @@ reply_pick(const struct codetable *t, const struct reply *r)
 {
 	const struct code_entry *e;
 
-	if (r->ecode[0] != '\0') {
+	/* X.0.0 says nothing a known basic code does not say better. */
+	if (r->ecode[0] != '\0' && (r->subject != 0 || r->detail != 0)) {
 		if ((e = codetable_enhanced(t, r->subject, r->detail)) != NULL)
 			return e;
 		/* An unregistered detail still names its subject (X.7.0). */
