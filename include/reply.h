@@ -50,6 +50,9 @@ struct reply_site {
 struct reply_vars {
 	const char *queue_id;
 	const char *client_addr;
+	/* NULL: the reply's own codes; set when another program fills them. */
+	const char *code;
+	const char *ecode;
 };
 
 /* A formatted reply: codes once, text lines separately (libmilter's form). */

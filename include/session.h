@@ -40,6 +40,8 @@ struct session {
 	struct sockaddr_storage addr;
 	bool have_addr;
 	bool auth;
+	/* Postfix closes on a multi-line 421; Sendmail only on "421 ". */
+	bool multiline_421;
 	char client_addr[64];
 	char client_name[256];
 	char helo[256];

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "export.h"
+#include "logscan.h"
 #include "reply.h"
 #include "template.h"
 
@@ -211,8 +213,7 @@ compare_sections(const struct lang *L, const struct code_entry *e)
 }
 
 static void
-compare_more(const struct config *cfg, const struct lang *L,
-             const struct looked_up *lu)
+compare_more(const struct config *cfg, const struct looked_up *lu)
 {
 	const char *vals[TV_COUNT] = {0};
 	char url[REPLY_WIRE_MAX];
@@ -220,7 +221,7 @@ compare_more(const struct config *cfg, const struct lang *L,
 	vals[TV_CODE] = lu->ref.kind == CODE_BASIC ? lu->label : NULL;
 	vals[TV_ECODE] = lu->ref.kind == CODE_ENHANCED ? lu->label : NULL;
 	tmpl_expand(cfg->site.help_url, vals, url, sizeof(url));
-	printf("\n%s\n%s\n", L->h[H_MORE], url);
+	printf("%s\n", url);
 }
 
 static void
@@ -247,8 +248,9 @@ compare_render(const struct config *cfg, const struct lang *L,
 	printf("For %s (%s): %s For %s (%s): %s\n", a->label, a->e->name,
 	       a->e->fix, b->label, b->e->name, b->e->fix);
 	if (cfg->site.help_url != NULL) {
-		compare_more(cfg, L, a);
-		compare_more(cfg, L, b);
+		printf("\n%s\n", L->h[H_MORE]);
+		compare_more(cfg, a);
+		compare_more(cfg, b);
 	}
 }
 
@@ -407,13 +409,29 @@ cmd_annotate(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_export(const struct config *cfg, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "postfix-footer") != 0) {
+		cli_warn("export", "%s", "usage: export postfix-footer");
+		return 2;
+	}
+	if (export_postfix_footer(cfg, stdout) != 0) {
+		cli_warn(
+		    "export", "%s",
+		    "the table has an entry the reply engine cannot format");
+		return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct config *, int, char **);
 } commands[] = {
-    {"explain", cmd_explain},
-    {"compare", cmd_compare},
-    {"annotate", cmd_annotate},
+    {"explain", cmd_explain},   {"compare", cmd_compare},
+    {"annotate", cmd_annotate}, {"export", cmd_export},
+    {"logscan", logscan_main},
 };
 
 int

@@ -554,8 +554,8 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 	    (struct section){"", site->generic ? e->name : r->text, 0};
 	s[SEC_EXPLAIN] = (struct section){"Explanation: ", e->description, 2};
 	s[SEC_FIX] = (struct section){"How to fix: ", e->fix, 2};
-	vals[TV_CODE] = o->code;
-	vals[TV_ECODE] = o->ecode;
+	vals[TV_CODE] = vars != NULL && vars->code ? vars->code : o->code;
+	vals[TV_ECODE] = vars != NULL && vars->ecode ? vars->ecode : o->ecode;
 	vals[TV_QUEUE_ID] = vars != NULL ? vars->queue_id : NULL;
 	vals[TV_CLIENT_ADDR] = vars != NULL ? vars->client_addr : NULL;
 	if (site->reference != NULL) {

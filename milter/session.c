@@ -96,7 +96,7 @@ static enum action
 answer(struct session *s, const struct rule *r, enum stage st)
 {
 	const struct reply *rep = rule_reply(r);
-	struct reply_vars vars = {s->queue_id, s->client_addr};
+	struct reply_vars vars = {s->queue_id, s->client_addr, NULL, NULL};
 	struct log_annotation la = {0};
 	struct reply_out *o;
 	char source[128], original[REPLY_TEXT_MAX + 64];
@@ -109,6 +109,15 @@ answer(struct session *s, const struct rule *r, enum stage st)
 	if ((o = malloc(sizeof(*o))) != NULL) {
 		res =
 		    reply_annotate(rep, s->cfg->table, &s->cfg->site, &vars, o);
+		/*
+		 * A 421 must close the session: where only a one-line 421
+		 * does that (Sendmail), the rule's own reply goes alone.
+		 */
+		if (rep->code == 421 && !s->multiline_421) {
+			reply_sanitized(rep, s->cfg->site.width, o);
+			o->nlines = o->nlines > 1 ? 1 : o->nlines;
+			o->entry = reply_pick(s->cfg->table, rep);
+		}
 		if (set_reply(s, o) != 0) {
 			res = REPLY_FALLBACK;
 			reply_sanitized(rep, s->cfg->site.width, o);
@@ -195,9 +204,11 @@ enum action
 session_connect(struct session *s, const char *hostname,
                 const struct sockaddr *sa)
 {
+	const char *mta = macro(s, "v");
 	const void *a = NULL;
 
 	atomic_fetch_add(&s->env->stats->sessions, 1);
+	s->multiline_421 = mta != NULL && strncmp(mta, "Postfix", 7) == 0;
 	copy_str(s->client_name, sizeof(s->client_name), hostname);
 	if (sa != NULL && sa->sa_family == AF_INET) {
 		memcpy(&s->addr, sa, sizeof(struct sockaddr_in));

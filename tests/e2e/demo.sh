@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# demo.sh - show what milter-annotate changes for a sender (run by `make demo`; not a test).
+#
+#   sudo tests/e2e/demo.sh       (root: it starts a private Postfix; build first with make)
+#
+# Starts build/milter-annotate with a small, realistic rule set and a private Postfix on
+# 127.0.0.1 that uses it (tests/e2e/mta.sh), sends a few messages with swaks and prints, for
+# each, the reply without and with milter-annotate. Then shows a rejection Postfix makes
+# itself, which the milter cannot change but observes and logs. Everything runs in a
+# temporary folder that is removed at the end; the MTA and the milter are stopped.
+# Exits 0 when the demo ran, 1 if something could not be started.
+set -u
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
+e2e_init demo
+
+die() { echo "demo: $*" >&2; exit 1; }
+
+"$E2E_DIR/deps.sh" >"$E2E_TMP/deps.log" 2>&1 || { cat "$E2E_TMP/deps.log" >&2; die "tests/e2e/deps.sh failed"; }
+
+CONF=$E2E_TMP/milter-annotate.conf
+cat >"$CONF" <<'EOF'
+# milter-annotate demo rules
+log = "stderr";
+rules = (
+  { name = "no-relay"; stage = "rcpt"; rcpt = "@example\\.(net|com)>?$";
+    reply = "550 5.7.1 Relaying denied"; },
+  { name = "greylist"; stage = "rcpt"; from = "^<?newsender@";
+    reply = "451 4.7.1 Greylisted, please try again in 5 minutes"; },
+  { name = "lottery"; stage = "header"; header = "Subject: (lottery|you have won)";
+    reply = "554 5.7.1 Message content rejected"; }
+);
+EOF
+
+if ! e2e_port MPORT || ! e2e_port SPORT; then
+    die "no free port"
+fi
+PF=$E2E_TMP/postfix
+ma_start demo "$CONF" "$MPORT" || die "milter-annotate did not start"
+pf_start_e2e "$PF" "$SPORT" "inet:127.0.0.1:$MPORT" >"$E2E_TMP/pf_start.log" 2>&1 ||
+    { cat "$E2E_TMP/pf_start.log" >&2; die "Postfix did not start"; }
+
+indent() { sed "s/^/${1:-    }/"; }
+
+cat <<EOF
+
+milter-annotate demo
+====================
+A private Postfix listens on 127.0.0.1:$SPORT and asks milter-annotate (127.0.0.1:$MPORT)
+about every message. The milter's rules ($CONF):
+
+$(grep -v '^#' "$CONF" | grep . | indent)
+
+Each rule gives a plain SMTP reply. milter-annotate sends it with an explanation of its code
+and a hint on how to fix the problem, taken from its code table.
+EOF
+
+# The arguments as one would type them: quoted when they hold anything but plain characters.
+shown() {
+    local a out=""
+    for a in "$@"; do
+        case $a in *[!A-Za-z0-9@._:/=-]*) out="$out \"$a\"" ;; *) out="$out $a" ;; esac
+    done
+    echo "${out# }"
+}
+
+n=0
+# demo_case TITLE RULE_NAME RULE_REPLY CMD_ERE SWAKS_ARGS...
+demo_case() {
+    local title=$1 rule=$2 reply=$3 cmd=$4
+    shift 4
+    n=$((n + 1))
+    echo
+    echo "$n. $title"
+    echo "   swaks --server 127.0.0.1:$SPORT $(shown "$@")"
+    swaks_replies "$SPORT" "$@" >/dev/null
+    echo
+    echo "   What the sender sees without milter-annotate:"
+    echo "   (rule \"$rule\"'s reply as configured: Postfix passes a milter's one-line reply on as it"
+    echo "   is. Shown, not captured: milter-annotate has no mode that leaves replies bare.)"
+    echo "$reply" | indent "      "
+    echo
+    echo "   What the sender sees with milter-annotate (captured from Postfix by swaks):"
+    local got
+    got=$(sw_reply_to "$cmd")
+    if [ -z "$got" ]; then
+        echo "      (no reply captured; swaks said:)"
+        printf '%s\n' "$SW_OUT" | tail -n 5 | indent "      "
+    else
+        printf '%s\n' "$got" | indent "      "
+    fi
+}
+
+demo_case "A recipient in a domain this server does not relay for" \
+    no-relay "550 5.7.1 Relaying denied" 'RCPT TO:' \
+    --from alice@localhost --to someone@example.net --quit-after RCPT
+demo_case "A sender seen for the first time (greylisting)" \
+    greylist "451 4.7.1 Greylisted, please try again in 5 minutes" 'RCPT TO:' \
+    --from newsender@example.org --to bob@localhost --quit-after RCPT
+demo_case "A message whose Subject matches a content rule" \
+    lottery "554 5.7.1 Message content rejected" '\.$' \
+    --from carol@localhost --to bob@localhost --header "Subject: You have won the lottery"
+
+n=$((n + 1))
+echo
+echo "$n. An ordinary message: no rule matches, nothing changes"
+echo "   swaks --server 127.0.0.1:$SPORT --from carol@localhost --to bob@localhost"
+swaks_replies "$SPORT" --from carol@localhost --to bob@localhost >/dev/null
+echo "   The sender sees:"
+sw_reply_to '\.$' | indent "      "
+
+n=$((n + 1))
+mark=$(ma_log_lines demo)
+echo
+echo "$n. A recipient Postfix rejects itself (its own access table, not a milter rule)"
+echo "   swaks --server 127.0.0.1:$SPORT --from dave@localhost --to mtareject@localhost --quit-after RCPT"
+swaks_replies "$SPORT" --from dave@localhost --to mtareject@localhost --quit-after RCPT >/dev/null
+echo "   The sender sees Postfix's own reply, unchanged (a milter cannot rewrite it):"
+sw_reply_to 'RCPT TO:' | indent "      "
+echo "   milter-annotate is told about it (SMFIP_RCPT_REJ) and logs it with its explanation:"
+line=""
+if wait_for_log "$(ma_logfile demo)" "$mark" 'source=mta' 5; then
+    line=$(ma_log_since demo "$mark" | grep -m1 'source=mta' | ma_strip_stamp)
+fi
+if [ -n "$line" ]; then
+    printf '%s\n' "$line" | fold -s -w 90 | indent "      "
+else
+    echo "      (no log line seen)"
+fi
+
+echo
+echo "More: build/milter-annotate explain 5.7.1"
+echo "      build/milter-annotate compare 451 550 --lang en"
+echo "      echo '550 5.1.1 No such user' | build/milter-annotate annotate"
+echo "Stopping Postfix and milter-annotate (the milter takes up to 5 s to stop)..."
+exit 0

@@ -1,0 +1,419 @@
+# shellcheck shell=bash
+# lib.sh - shared helpers for the milter-annotate end-to-end tests (source it from bash).
+#
+#   . "$(dirname "$0")/lib.sh"
+#   e2e_init NAME               temp folder $E2E_TMP (0755), EXIT trap, counters at 0
+#   e2e_port VAR                sets VAR to a free 127.0.0.1 port from 20000-29999 (PID mixed in)
+#   ma_start NAME CONF PORT     start build/milter-annotate -f -c CONF -p inet:PORT@127.0.0.1,
+#                               log in $E2E_TMP/NAME.log, wait (bounded) until PORT listens
+#   ma_stop NAME                SIGTERM, bounded wait, SIGKILL at the end
+#   ma_pid NAME / ma_logfile NAME / ma_log_lines NAME
+#   ma_log_since NAME MARK      log lines after line MARK (MARK from ma_log_lines)
+#   wait_for_log FILE MARK ERE [SECS]  bounded wait until a line after MARK matches ERE
+#   pf_start_e2e DIR ... / sm_start_e2e DIR ...   pf_start / sm_start, stopped by the EXIT trap
+#   swaks_replies PORT [SWAKS ARGS...]   run swaks (bounded); sets SW_OUT (CR stripped),
+#                               SW_RC, SW_REPLIES (every server reply line, "<-  " / "<** "
+#                               removed) and prints SW_REPLIES
+#   sw_reply_to CMD_ERE         the server reply lines that follow the first client line
+#                               " -> CMD..." in SW_OUT (e.g. 'MAIL FROM', 'RCPT TO', '\.$')
+#   check NAME CMD [ARGS...]    pass if the command succeeds (a single CMD string is eval'ed)
+#   expect_eq NAME EXPECTED ACTUAL        (a diff is printed on failure)
+#   expect_contains NAME HAYSTACK NEEDLE  (fixed string)
+#   expect_not_contains NAME HAYSTACK NEEDLE
+#   expect_match NAME TEXT ERE            (some line of TEXT matches ERE)
+#   reply_problems TEXT         prints what is wrong with a multi-line SMTP reply (empty: ok)
+#   expect_valid_reply NAME TEXT          reply_problems is empty
+#   pass MSG / fail MSG         count one result by hand
+#   e2e_finish                  prints "N passed, N failed", exits 1 if any failed
+#
+# Environment: E2E_KEEP=1 keeps $E2E_TMP; E2E_START_TIMEOUT, E2E_STOP_TIMEOUT (mta.sh);
+# E2E_SWAKS_TIMEOUT (seconds for one swaks run, default 30).
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+REPO_TOP=$(cd "$E2E_DIR/../.." && pwd -P)
+MA_BIN=${MA_BIN:-$REPO_TOP/build/milter-annotate}
+: "${E2E_SWAKS_TIMEOUT:=30}"
+# shellcheck source=mta.sh
+. "$E2E_DIR/mta.sh"
+
+E2E_PASS=0
+E2E_FAIL=0
+E2E_TMP=
+E2E_NAME=e2e
+E2E_PORTS_GIVEN=" "
+E2E_PORT_SEQ=0
+declare -A E2E_MA_PID=()
+E2E_PF_DIRS=()
+E2E_SM_DIRS=()
+
+# ---- results -------------------------------------------------------------------------
+
+pass() { E2E_PASS=$((E2E_PASS + 1)); printf '  ok   - %s\n' "$*"; }
+fail() { E2E_FAIL=$((E2E_FAIL + 1)); printf '  FAIL - %s\n' "$*"; }
+
+check() {
+    local name=$1
+    shift
+    local rc
+    if [ $# -eq 1 ]; then
+        eval "$1"
+    else
+        "$@"
+    fi
+    rc=$?
+    if [ "$rc" = 0 ]; then pass "$name"; else fail "$name (condition failed: $*)"; fi
+    return "$rc"
+}
+
+# Indented diff of two texts, labelled.
+_e2e_diff() {
+    diff -u --label expected --label actual <(printf '%s\n' "$1") <(printf '%s\n' "$2") |
+        sed 's/^/         | /'
+}
+
+expect_eq() {
+    local name=$1 exp=$2 act=$3
+    if [ "$exp" == "$act" ]; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name"
+    _e2e_diff "$exp" "$act"
+    return 1
+}
+
+_e2e_show() { printf '%s\n' "$1" | head -n "${2:-40}" | sed 's/^/         | /'; }
+
+expect_contains() {
+    local name=$1 hay=$2 needle=$3
+    if [[ "$hay" == *"$needle"* ]]; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name: missing \"$needle\" in:"
+    _e2e_show "$hay"
+    return 1
+}
+
+expect_not_contains() {
+    local name=$1 hay=$2 needle=$3
+    if [[ "$hay" != *"$needle"* ]]; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name: unexpected \"$needle\" in:"
+    _e2e_show "$hay"
+    return 1
+}
+
+expect_match() {
+    local name=$1 text=$2 re=$3
+    if printf '%s\n' "$text" | grep -qE -e "$re"; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name: no line matches /$re/ in:"
+    _e2e_show "$text"
+    return 1
+}
+
+# reply_problems TEXT: one line per problem of a multi-line SMTP reply as the client sees it
+# (no CR): every line "DDD-" but the last "DDD ", the same 4xx/5xx code on every line, an
+# enhanced code on every line whose class digit is the code's, printable ASCII only, at most
+# 510 octets (512 with CRLF).
+reply_problems() {
+    # (no {m,n} in these regexes: Debian's default awk, mawk, does not know them)
+    printf '%s\n' "$1" | LC_ALL=C awk '
+        { lines[NR] = $0 }
+        END {
+            if (NR == 0 || (NR == 1 && lines[1] == "")) { print "empty reply"; exit }
+            code = substr(lines[1], 1, 3)
+            if (code !~ /^[45][0-9][0-9]$/) print "line 1: no 4xx/5xx code: " lines[1]
+            for (i = 1; i <= NR; i++) {
+                l = lines[i]
+                sep = (i < NR) ? "-" : " "
+                if (substr(l, 1, 3) != code) print "line " i ": code is not " code ": " l
+                if (substr(l, 4, 1) != sep) print "line " i ": character 4 is not \"" sep "\": " l
+                if (substr(l, 5) !~ /^[245]\.[0-9][0-9]?[0-9]?\.[0-9][0-9]?[0-9]?( |$)/)
+                    print "line " i ": no enhanced code: " l
+                else if (substr(l, 5, 1) != substr(code, 1, 1))
+                    print "line " i ": enhanced code class differs from " code ": " l
+                if (l ~ /[^ -~]/) print "line " i ": not printable ASCII: " l
+                if (length(l) + 2 > 512) print "line " i ": " length(l) + 2 " octets with CRLF (> 512)"
+            }
+        }'
+}
+
+expect_valid_reply() {
+    local name=$1 text=$2 problems
+    problems=$(reply_problems "$text")
+    if [ -z "$problems" ]; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name:"
+    _e2e_show "$problems"
+    echo "         reply was:"
+    _e2e_show "$text"
+    return 1
+}
+
+e2e_finish() {
+    echo "$E2E_PASS passed, $E2E_FAIL failed"
+    [ "$E2E_FAIL" = 0 ] && exit 0
+    exit 1
+}
+
+# ---- set-up and clean-up ---------------------------------------------------------------
+
+e2e_cleanup() {
+    local n d
+    for n in "${!E2E_MA_PID[@]}"; do ma_stop "$n"; done
+    for d in "${E2E_PF_DIRS[@]}"; do pf_stop "$d"; done
+    for d in "${E2E_SM_DIRS[@]}"; do sm_stop "$d"; done
+    if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
+        if [ "${E2E_KEEP:-0}" = 1 ]; then
+            echo "$E2E_NAME: kept $E2E_TMP"
+        else
+            rm -rf "$E2E_TMP"
+        fi
+    fi
+}
+
+e2e_init() {
+    E2E_NAME=${1:-e2e}
+    if [ ! -x "$MA_BIN" ]; then
+        fail "$MA_BIN is missing: run make"
+        e2e_finish
+    fi
+    E2E_TMP=$(mktemp -d "/tmp/e2e-$E2E_NAME.XXXXXX") || exit 1
+    chmod 755 "$E2E_TMP"
+    trap e2e_cleanup EXIT
+    trap 'exit 130' INT TERM HUP
+}
+
+# ---- ports -----------------------------------------------------------------------------
+
+# 0 if any TCP socket (IPv4 or IPv6, any state) uses local port PORT.
+_e2e_port_used() {
+    local hex
+    hex=$(printf '%04X' "$1")
+    awk -v p="$hex" 'FNR > 1 { split($2, a, ":"); if (a[2] == p) { f = 1; exit } }
+                     END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# e2e_port VAR: set VAR to a free port. Not in $(...): the ports handed out are remembered in
+# this shell, so that two calls never give the same one.
+e2e_port() {
+    local i port
+    for ((i = 0; i < 500; i++)); do
+        E2E_PORT_SEQ=$((E2E_PORT_SEQ + 1))
+        port=$((20000 + ($$ * 37 + E2E_PORT_SEQ * 7 + RANDOM) % 10000))
+        case "$E2E_PORTS_GIVEN" in *" $port "*) continue ;; esac
+        _e2e_port_used "$port" && continue
+        E2E_PORTS_GIVEN="$E2E_PORTS_GIVEN$port "
+        printf -v "$1" '%s' "$port"
+        return 0
+    done
+    echo "e2e_port: no free port found in 20000-29999" >&2
+    return 1
+}
+
+# ---- the milter ------------------------------------------------------------------------
+
+ma_logfile() { echo "$E2E_TMP/$1.log"; }
+ma_pid() { echo "${E2E_MA_PID[$1]:-}"; }
+
+ma_start() {
+    local name=$1 conf=$2 port=$3 log pid i
+    log=$(ma_logfile "$name")
+    : >>"$log"
+    "$MA_BIN" -f -c "$conf" -p "inet:$port@127.0.0.1" 2>>"$log" </dev/null &
+    pid=$!
+    E2E_MA_PID[$name]=$pid
+    for ((i = 0; i < E2E_START_TIMEOUT * 10; i++)); do
+        if ! _mta_alive "$pid"; then
+            echo "ma_start: milter $name exited at start; its log:" >&2
+            sed 's/^/    /' "$log" >&2
+            unset "E2E_MA_PID[$name]"
+            return 1
+        fi
+        _mta_listening "$port" && return 0
+        sleep 0.1
+    done
+    echo "ma_start: milter $name does not listen on 127.0.0.1:$port after ${E2E_START_TIMEOUT}s" >&2
+    ma_stop "$name"
+    return 1
+}
+
+# SIGTERM; libmilter notices it within about 5 s (its listener poll). SIGKILL after
+# $E2E_STOP_TIMEOUT s.
+ma_stop() {
+    local name=$1 pid i
+    pid=${E2E_MA_PID[$name]:-}
+    [ -n "$pid" ] || return 0
+    unset "E2E_MA_PID[$name]"
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < E2E_STOP_TIMEOUT * 10; i++)); do
+        _mta_alive "$pid" || break
+        sleep 0.1
+    done
+    if _mta_alive "$pid"; then
+        echo "ma_stop: milter $name (pid $pid) still runs after ${E2E_STOP_TIMEOUT}s: SIGKILL" >&2
+        kill -KILL "$pid" 2>/dev/null
+    fi
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+ma_log_lines() { wc -l <"$(ma_logfile "$1")" | tr -d ' '; }
+ma_log_since() { tail -n +"$(($2 + 1))" "$(ma_logfile "$1")"; }
+
+# wait_for_log FILE MARK ERE [SECS]: wait until a line after line MARK of FILE matches ERE.
+wait_for_log() {
+    local file=$1 mark=$2 re=$3 secs=${4:-10} i
+    for ((i = 0; i < secs * 10; i++)); do
+        tail -n +"$((mark + 1))" "$file" | grep -qE -e "$re" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ---- MTAs (stopped by the EXIT trap) -------------------------------------------------------
+
+pf_start_e2e() { E2E_PF_DIRS+=("$1"); pf_start "$@"; }
+sm_start_e2e() { E2E_SM_DIRS+=("$1"); sm_start "$@"; }
+
+# ---- SMTP client -------------------------------------------------------------------------
+
+swaks_replies() {
+    local port=$1
+    shift
+    local out
+    out=$(timeout "$((E2E_SWAKS_TIMEOUT + 10))" swaks --server "127.0.0.1:$port" \
+        --timeout "$E2E_SWAKS_TIMEOUT" --helo e2e.example "$@" 2>&1 </dev/null
+        printf '\n%s' "$?")
+    # shellcheck disable=SC2034 # for the caller
+    SW_RC=${out##*$'\n'}
+    SW_OUT=$(printf '%s\n' "${out%$'\n'*}" | tr -d '\r')
+    SW_REPLIES=$(printf '%s\n' "$SW_OUT" | sed -nE 's/^(<-|<\*\*)  ?//p')
+    printf '%s\n' "$SW_REPLIES"
+}
+
+sw_reply_to() {
+    printf '%s\n' "$SW_OUT" | awk -v re="$1" '
+        state == 0 && /^ -> / && substr($0, 5) ~ "^" re { state = 1; next }
+        state == 1 && /^(<-|<\*\*) / { sub(/^(<-|<\*\*)  ?/, ""); print; next }
+        state == 1 && /^ -> / { exit }
+        state == 1 && /^(===|\*\*\*)/ { exit }'
+}
+
+# ---- milter-annotate specifics -------------------------------------------------------------
+
+# ma_expected_reply CONF REPLY [PREFIX]: the reply a sender should see for a rule whose reply
+# is REPLY: what `milter-annotate -c CONF annotate REPLY` prints (the same engine and site
+# settings as the daemon), without its trailing blank line. PREFIX, if given, is put at the
+# start of the first line's text, where Sendmail puts "<address>... " at MAIL and RCPT.
+ma_expected_reply() {
+    local out
+    out=$("$MA_BIN" -c "$1" annotate "$2") || return 1
+    printf '%s\n' "$out" | awk -v p="${3:-}" '
+        NF == 0 { next }
+        NR == 1 && p != "" && match($0, /^[0-9][0-9][0-9][- ][0-9]\.[0-9]+\.[0-9]+ /) {
+            $0 = substr($0, 1, RLENGTH) p substr($0, RLENGTH + 1)
+        }
+        { print }'
+}
+
+# check_annotated NAME ACTUAL EXPECTED FIRST_LINE: ACTUAL (the reply lines the sender saw) is
+# EXPECTED exactly; independently: its first line is FIRST_LINE, it has an "Explanation:" and
+# a "How to fix:" line, and it is valid SMTP (reply_problems).
+check_annotated() {
+    local name=$1 act=$2 exp=$3 first=$4
+    expect_eq "$name: the whole reply is what 'annotate' makes of the rule's reply" "$exp" "$act"
+    expect_eq "$name: first line" "$first" "$(printf '%s\n' "$act" | head -n 1)"
+    expect_match "$name: has an Explanation line" "$act" '^[45][0-9][0-9]-[45]\.[0-9]+\.[0-9]+ Explanation: [A-Z]'
+    expect_match "$name: has a How to fix line" "$act" '^[45][0-9][0-9]-[45]\.[0-9]+\.[0-9]+ How to fix: [A-Z]'
+    expect_valid_reply "$name: same code and enhanced class on every line, printable, <= 512 octets" "$act"
+}
+
+# A rule reply text of about 600 characters, first word LONGSTART, last word LONGEND.
+e2e_long_text() {
+    local t="LONGSTART This message was refused because it matched a very long local policy:" i
+    for ((i = 1; i <= 200 && ${#t} < 590; i++)); do t="$t clause$i"; done
+    echo "$t LONGEND"
+}
+
+# e2e_rules_conf FILE [RELAY_TEXT] [EXTRA_RULE_TEXT]: the end-to-end tests' rule set.
+# RELAY_TEXT (default "Relaying denied") is the text of the rcpt-reject rule; EXTRA_RULE_TEXT
+# is appended to the list as is (used to break the file on purpose).
+e2e_rules_conf() {
+    local file=$1 relay=${2:-Relaying denied} extra=${3:-}
+    cat >"$file" <<EOF
+# milter-annotate end-to-end test rules (written by tests/e2e/lib.sh)
+log = "stderr";
+on_error = "continue";
+rules = (
+  { name = "mail-reject"; stage = "mail"; from = "^<?mailreject@";
+    reply = "550 5.7.1 Sender address refused by policy"; },
+  { name = "mail-tempfail"; stage = "mail"; from = "^<?mailgrey@";
+    reply = "451 4.7.1 Greylisted, please try again later"; },
+  { name = "rcpt-reject"; stage = "rcpt"; rcpt = "^<?blocked@";
+    reply = "550 5.7.1 $relay"; },
+  { name = "rcpt-tempfail"; stage = "rcpt"; rcpt = "^<?busy@";
+    reply = "450 4.2.1 Mailbox busy, try again later"; },
+  { name = "percent"; stage = "rcpt"; rcpt = "^<?percent@";
+    reply = "550 5.7.1 100% spam"; },
+  { name = "long"; stage = "rcpt"; rcpt = "^<?longreply@";
+    reply = "550 5.7.1 $(e2e_long_text)"; },
+  # Fires only if the MTA hands a recipient it rejected itself to the milter as an ordinary
+  # recipient (it must come with {rcpt_mailer} = error instead, and be logged as source=mta).
+  { name = "tripwire"; stage = "rcpt"; rcpt = "^<?mtareject@";
+    reply = "550 5.7.1 milter rule saw mtareject"; },
+  { name = "subject"; stage = "header"; header = "Subject: forbidden";
+    reply = "554 5.7.1 Content refused"; },
+  { name = "virus"; stage = "eom"; header = "X-Scan-Result: infected";
+    reply = "550 5.7.0 Message refused: virus found"; }$extra
+);
+EOF
+}
+
+# e2e_connect_conf FILE REPLY: one connect-stage rule for every loopback client.
+e2e_connect_conf() {
+    cat >"$1" <<EOF
+# milter-annotate end-to-end test: connect-stage rule (written by tests/e2e/lib.sh)
+log = "stderr";
+rules = (
+  { name = "connect"; stage = "connect"; client_addr = [ "127.0.0.0/8" ];
+    reply = "$2"; }
+);
+EOF
+}
+
+# Expected counters: e2e_count SOURCE CODE_KEY (SOURCE rule|mta, CODE_KEY e.g. X.7.1) after
+# each annotation, e2e_count_session after each SMTP session; e2e_counters_line prints the line
+# the milter should log on SIGUSR1 (without time stamp and program name).
+declare -A E2E_CODES=()
+E2E_SESSIONS=0
+E2E_SRC_RULE=0
+E2E_SRC_MTA=0
+e2e_count_session() { E2E_SESSIONS=$((E2E_SESSIONS + 1)); }
+e2e_count() {
+    case $1 in rule) E2E_SRC_RULE=$((E2E_SRC_RULE + 1)) ;; mta) E2E_SRC_MTA=$((E2E_SRC_MTA + 1)) ;; esac
+    E2E_CODES[$2]=$((${E2E_CODES[$2]:-0} + 1))
+}
+e2e_counters_line() {
+    local line k
+    line="counters sessions=$E2E_SESSIONS errors=0 source.rule=$E2E_SRC_RULE source.mta=$E2E_SRC_MTA source.upstream=0"
+    # Basic codes first (numeric), then enhanced ones by subject and detail.
+    for k in $(printf '%s\n' "${!E2E_CODES[@]}" | grep -E '^[0-9]+$' | sort -n); do
+        line="$line code.$k=${E2E_CODES[$k]}"
+    done
+    for k in $(printf '%s\n' "${!E2E_CODES[@]}" | grep -E '^X\.' | sort -t. -k2,2n -k3,3n); do
+        line="$line code.$k=${E2E_CODES[$k]}"
+    done
+    echo "$line"
+}
+
+# Strip the "YYYY-MM-DDTHH:MM:SS milter-annotate: " prefix of the milter's stderr log lines.
+ma_strip_stamp() { sed -E 's/^[0-9T:-]+ milter-annotate: //'; }
