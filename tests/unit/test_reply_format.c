@@ -379,7 +379,7 @@ run_one(const char *cname, const char *in, size_t len,
         const struct reply_site *site, const struct site_case *sc,
         struct reply *r, struct reply_out *o, struct wire *w, bool *text_cut)
 {
-	struct reply_vars vars = {NULL, NULL};
+	struct reply_vars vars = {NULL, NULL, NULL, NULL};
 	char exp[3][REPLY_WIRE_MAX];
 	struct site_want sw;
 	enum reply_result res;
