@@ -246,6 +246,17 @@ detach(void)
 	return 0;
 }
 
+/* The socket and pid file go at stop; say so when they cannot. */
+static void
+remove_file(const char *path)
+{
+	if (path != NULL && unlink(path) != 0 && errno != ENOENT)
+		log_msg(dest_now(), LOG_WARNING,
+		        "cannot remove %s: %s (its folder must be writable by "
+		        "the user the milter runs as)",
+		        path, strerror(errno));
+}
+
 static int
 write_pidfile(const char *path)
 {
@@ -313,9 +324,7 @@ daemon_main(const struct options *o)
 	        codetable_size(c->table), rules_count(c->rules));
 	rc = smfi_main();
 	log_msg(dest_now(), LOG_NOTICE, "stopping");
-	if (unix_path(D.socket) != NULL)
-		unlink(unix_path(D.socket));
-	if (D.pidfile != NULL)
-		unlink(D.pidfile);
+	remove_file(unix_path(D.socket));
+	remove_file(D.pidfile);
 	return rc == MI_SUCCESS ? 0 : 1;
 }
