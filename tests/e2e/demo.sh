@@ -128,6 +128,20 @@ else
     echo "      (no log line seen)"
 fi
 
+n=$((n + 1))
+echo
+echo "$n. The same rejection, with the reject-footer map exported from the same table"
+echo "   build/milter-annotate export postfix-footer > footer.pcre"
+echo "   postconf -e 'smtpd_reject_footer_maps = pcre:footer.pcre'; postfix reload"
+"$MA_BIN" -c "$CONF" export postfix-footer >"$E2E_TMP/footer.pcre" ||
+    die "export postfix-footer failed"
+postconf -c "$PF" -e "smtpd_reject_footer_maps = pcre:$E2E_TMP/footer.pcre"
+pf_reload "$PF" >/dev/null 2>&1 || die "postfix reload failed"
+sleep 1 # the running smtpd processes finish; new ones read the map
+swaks_replies "$SPORT" --from dave@localhost --to mtareject@localhost --quit-after RCPT >/dev/null
+echo "   The sender now sees Postfix's own reply with the same explanation:"
+sw_reply_to 'RCPT TO:' | indent "      "
+
 echo
 echo "More: build/milter-annotate explain 5.7.1"
 echo "      build/milter-annotate compare 451 550 --lang en"
