@@ -39,7 +39,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
 DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks
 
-.PHONY: all run test unit e2e deps ensure-deps bench install clean lint demo
+.PHONY: all run test unit e2e deps deps-build bench install clean lint demo
 
 all: $(BIN)
 
@@ -65,9 +65,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB_OBJS) \
 	  $(LDLIBS) $$(pkg-config --libs cmocka)
 
-# Installs what is missing, nothing when all is there.
-deps:
-	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+# apt-get install what is missing of the given packages, nothing if all is.
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -78,17 +78,24 @@ deps:
 	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
 	    || { echo "make deps: apt-get failed (run as root)" >&2; exit 1; }; \
 	fi
+endef
+
+# Everything building and testing need (the tests' Postfix, Sendmail and
+# swaks included). Idempotent: about a second when all is there.
+deps:
+	$(call apt_install,$(DEB_BUILD) $(DEB_TEST))
 	@bash tests/e2e/deps.sh
 
-# make deps is idempotent and takes about a second when all is there.
-ensure-deps:
-	@$(MAKE) --no-print-directory deps
+# What building and running need: make run installs no MTA (installing
+# Postfix would make apt remove a Sendmail already there).
+deps-build:
+	$(call apt_install,$(DEB_BUILD))
 
-run: ensure-deps
+run: deps-build
 	@$(MAKE) --no-print-directory all
 	$(BIN) -f -c conf/milter-annotate.conf -p inet:8891@127.0.0.1
 
-test: ensure-deps
+test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@bash tests/run.sh
 
@@ -108,7 +115,7 @@ bench: all
 $(BUILD)/bench-reply: tests/bench/bench_reply.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
-demo: ensure-deps
+demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/e2e/demo.sh
 
