@@ -100,12 +100,16 @@ test: deps
 	@bash tests/run.sh
 
 .PHONY: unit-bins
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(BUILD)/tests/upstream_milter
+
+# The proxy tests' own upstream milter (libmilter).
+$(BUILD)/tests/upstream_milter: tests/e2e/upstream_milter.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 unit: all unit-bins
 	@bash tests/run.sh unit
 
-e2e: all
+e2e: all $(BUILD)/tests/upstream_milter
 	@bash tests/run.sh e2e
 
 bench: all

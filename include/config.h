@@ -41,7 +41,10 @@ struct config {
 	enum log_target log;
 	enum log_format log_format;
 	enum on_error on_error;
-	config_t cfg;  /* owns the strings above */
+	const char *upstream;            /* proxy mode when set */
+	enum on_error on_upstream_error; /* default tempfail */
+	int upstream_timeout;            /* seconds per upstream exchange */
+	config_t cfg;                    /* owns the strings above */
 	unsigned refs; /* sessions holding it, plus one while current */
 };
 

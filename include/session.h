@@ -64,7 +64,14 @@ enum action session_mail(struct session *, const char *from);
 enum action session_rcpt(struct session *, const char *rcpt);
 enum action session_header(struct session *, const char *name,
                            const char *value);
+/* The message's end; the caller ends the message after its answer. */
 enum action session_eom(struct session *);
+/*
+ * Answer with a reply from elsewhere (an upstream milter), annotated and
+ * logged with source; ACT_CONTINUE if text is not a 4xx/5xx reply.
+ */
+enum action session_reply(struct session *, const char *stage, const char *text,
+                          const char *source);
 /* End of a message (accepted, rejected or aborted): forget its state. */
 void session_end_message(struct session *);
 

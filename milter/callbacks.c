@@ -162,7 +162,13 @@ cb_eom(SMFICTX *ctx)
 {
 	struct session *s = session_of(ctx);
 
-	return s ? status_of(session_eom(s)) : SMFIS_CONTINUE;
+	sfsistat st;
+
+	if (s == NULL)
+		return SMFIS_CONTINUE;
+	st = status_of(session_eom(s));
+	session_end_message(s);
+	return st;
 }
 
 static sfsistat

@@ -237,6 +237,42 @@ set_on_error(struct cload *L, const config_setting_t *s)
 }
 
 static int
+set_upstream(struct cload *L, const config_setting_t *s)
+{
+	const char *v = get_string(L, s);
+
+	if (v == NULL)
+		return -1;
+	if (strncmp(v, "inet:", 5) != 0 && strncmp(v, "inet6:", 6) != 0 &&
+	    strncmp(v, "unix:", 5) != 0 && strncmp(v, "local:", 6) != 0 &&
+	    v[0] != '/')
+		return bad(L, s,
+		           "must be inet:PORT@HOST, inet6:PORT@HOST or "
+		           "unix:/path");
+	L->c->upstream = v;
+	return 0;
+}
+
+static int
+set_on_upstream_error(struct cload *L, const config_setting_t *s)
+{
+	static const char *const v[] = {"continue", "tempfail", NULL};
+	int i = get_choice(L, s, v, "must be \"tempfail\" or \"continue\"");
+
+	if (i < 0)
+		return -1;
+	L->c->on_upstream_error =
+	    i == 0 ? ON_ERROR_CONTINUE : ON_ERROR_TEMPFAIL;
+	return 0;
+}
+
+static int
+set_upstream_timeout(struct cload *L, const config_setting_t *s)
+{
+	return get_int(L, s, 1, 3600, &L->c->upstream_timeout);
+}
+
+static int
 set_template(struct cload *L, const config_setting_t *s, const char **dst,
              bool allow_reference)
 {
@@ -308,6 +344,9 @@ static const struct {
     {"reference", set_reference},
     {"codes", set_codes},
     {"rules", set_rules},
+    {"upstream", set_upstream},
+    {"on_upstream_error", set_on_upstream_error},
+    {"upstream_timeout", set_upstream_timeout},
 };
 
 static void
@@ -319,6 +358,8 @@ apply_defaults(struct config *c)
 	c->log = LOG_TO_SYSLOG;
 	c->log_format = LOG_FORMAT_TEXT;
 	c->on_error = ON_ERROR_CONTINUE;
+	c->on_upstream_error = ON_ERROR_TEMPFAIL;
+	c->upstream_timeout = 10;
 }
 
 static int

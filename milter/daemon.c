@@ -24,14 +24,19 @@
 #include "confstore.h"
 #include "daemon.h"
 #include "log.h"
+#include "proxy.h"
 #include "rules.h"
+#include "sockspec.h"
 #include "stats.h"
 
 static struct {
 	const struct options *opt;
 	struct stats stats;
-	const char *socket;  /* fixed at start: a reload cannot rebind */
-	const char *pidfile; /* likewise */
+	int proxy;                  /* upstream set: our own listener */
+	int lfd;                    /* the proxy's listening socket */
+	volatile sig_atomic_t stop; /* the proxy's listener stops */
+	const char *socket;         /* fixed at start: a reload cannot rebind */
+	const char *pidfile;        /* likewise */
 } D;
 
 /*
@@ -136,6 +141,11 @@ signal_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR1);
+	/* libmilter takes SIGTERM and SIGINT itself; the proxy has none. */
+	if (D.proxy) {
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+	}
 	for (;;) {
 		if ((sig = sigwaitinfo(&set, NULL)) < 0)
 			continue;
@@ -143,6 +153,8 @@ signal_thread(void *arg)
 			reload();
 		else if (sig == SIGUSR1)
 			stats_log(&D.stats, dest_now());
+		else
+			D.stop = 1;
 	}
 	return NULL;
 }
@@ -156,6 +168,32 @@ unix_path(const char *spec)
 	if (strncmp(spec, "local:", 6) == 0)
 		return spec + 6;
 	return spec[0] == '/' ? spec : NULL;
+}
+
+/* Proxy mode: bind our own listener (while still root). */
+static int
+open_proxy_socket(const struct config *c)
+{
+	struct sockspec spec;
+	const char *why;
+	mode_t old = 0;
+
+	if (sockspec_parse(D.socket, &spec, &why) != 0) {
+		fprintf(stderr, "milter-annotate: socket %s: %s\n", D.socket,
+		        why);
+		return -1;
+	}
+	if (spec.path != NULL && c->umask_set)
+		old = umask(c->umask);
+	D.lfd = sockspec_listen(&spec);
+	if (spec.path != NULL && c->umask_set)
+		umask(old);
+	if (D.lfd < 0) {
+		fprintf(stderr, "milter-annotate: cannot listen on %s: %s\n",
+		        D.socket, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -271,6 +309,9 @@ write_pidfile(const char *path)
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
+/* What every proxy session shares (libmilter's is in callbacks.c). */
+static struct session_env penv;
+
 int
 daemon_main(const struct options *o)
 {
@@ -292,15 +333,21 @@ daemon_main(const struct options *o)
 	free(d);
 	D.socket = o->socket != NULL ? o->socket : c->socket;
 	D.pidfile = o->pidfile != NULL ? o->pidfile : c->pidfile;
+	D.proxy = c->upstream != NULL;
 	log_init("milter-annotate");
-	if (smfi_register(*callbacks_init(&D.stats, o->foreground)) ==
-	    MI_FAILURE) {
+	penv.stats = &D.stats;
+	penv.force_stderr = o->foreground;
+	if (D.proxy)
+		rc = open_proxy_socket(c);
+	else if (smfi_register(*callbacks_init(&D.stats, o->foreground)) ==
+	         MI_FAILURE) {
 		fprintf(stderr, "milter-annotate: smfi_register failed\n");
-		config_free(c);
-		return 1;
+		rc = -1;
+	} else {
+		smfi_settimeout(c->timeout);
+		rc = open_socket(c);
 	}
-	smfi_settimeout(c->timeout);
-	if (open_socket(c) != 0 || (!o->foreground && detach() != 0) ||
+	if (rc != 0 || (!o->foreground && detach() != 0) ||
 	    (D.pidfile != NULL && write_pidfile(D.pidfile) != 0) ||
 	    drop_privileges(c) != 0) {
 		config_free(c);
@@ -320,9 +367,14 @@ daemon_main(const struct options *o)
 		return 1;
 	}
 	log_msg(log_dest_of(c, o->foreground), LOG_NOTICE,
-	        "starting: listening on %s, %zu codes, %zu rules", D.socket,
-	        codetable_size(c->table), rules_count(c->rules));
-	rc = smfi_main();
+	        "starting: listening on %s, %zu codes, %zu rules%s%s", D.socket,
+	        codetable_size(c->table), rules_count(c->rules),
+	        D.proxy ? ", proxy to " : "", D.proxy ? c->upstream : "");
+	if (D.proxy)
+		rc = proxy_serve(D.lfd, &penv, &D.stop) == 0 ? MI_SUCCESS
+		                                             : MI_FAILURE;
+	else
+		rc = smfi_main();
 	log_msg(dest_now(), LOG_NOTICE, "stopping");
 	remove_file(unix_path(D.socket));
 	remove_file(D.pidfile);

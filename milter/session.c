@@ -89,29 +89,31 @@ action_of(int code)
 }
 
 /*
- * Answer with a rule's reply, annotated. Falls back to the rule's own
- * reply, then to on_error, so a failure here never blocks mail by itself.
+ * Answer with a reply, annotated. Falls back to the reply as it came,
+ * then to on_error, so a failure here never blocks mail by itself.
  */
 static enum action
-answer(struct session *s, const struct rule *r, enum stage st)
+answer_reply(struct session *s, const struct reply *rep, const char *source,
+             enum stats_source src, const char *stage)
 {
-	const struct reply *rep = rule_reply(r);
 	struct reply_vars vars = {s->queue_id, s->client_addr, NULL, NULL};
 	struct log_annotation la = {0};
 	struct reply_out *o;
-	char source[128], original[REPLY_TEXT_MAX + 64];
+	char original[REPLY_TEXT_MAX + 64];
 	enum reply_result res = REPLY_FALLBACK;
 	enum action act = action_of(rep->code);
 
-	snprintf(source, sizeof(source), "rule=%s", rule_name(r));
 	snprintf(original, sizeof(original), "%d%s%s %s", rep->code,
 	         rep->ecode[0] ? " " : "", rep->ecode, rep->text);
+	/* One log line: the reply's lines joined by spaces. */
+	for (char *nl = original; (nl = strchr(nl, '\n')) != NULL;)
+		*nl = ' ';
 	if ((o = malloc(sizeof(*o))) != NULL) {
 		res =
 		    reply_annotate(rep, s->cfg->table, &s->cfg->site, &vars, o);
 		/*
 		 * A 421 must close the session: where only a one-line 421
-		 * does that (Sendmail), the rule's own reply goes alone.
+		 * does that (Sendmail), the reply goes alone.
 		 */
 		if (rep->code == 421 && !s->multiline_421) {
 			reply_sanitized(rep, s->cfg->site.width, o);
@@ -127,9 +129,9 @@ answer(struct session *s, const struct rule *r, enum stage st)
 				          ? ACT_TEMPFAIL
 				          : ACT_CONTINUE;
 				log_msg(dest(s), LOG_ERR,
-				        "error=reply-not-set rule=%s "
+				        "error=reply-not-set source=%s "
 				        "action=%s",
-				        rule_name(r),
+				        source,
 				        act == ACT_CONTINUE ? "continue"
 				                            : "tempfail");
 			}
@@ -138,7 +140,7 @@ answer(struct session *s, const struct rule *r, enum stage st)
 	if (res == REPLY_FALLBACK)
 		atomic_fetch_add(&s->env->stats->errors, 1);
 	la.queue_id = s->queue_id;
-	la.stage = stage_name(st);
+	la.stage = stage;
 	la.client_addr = s->client_addr;
 	la.from = s->from;
 	la.rcpt = s->rcpt;
@@ -149,10 +151,37 @@ answer(struct session *s, const struct rule *r, enum stage st)
 	la.source = source;
 	la.fallback = res == REPLY_FALLBACK;
 	log_annotation(dest(s), &la);
-	stats_annotated(s->env->stats, SRC_RULE,
+	stats_annotated(s->env->stats, src,
 	                o != NULL && res != REPLY_FALLBACK ? o->entry : NULL);
 	free(o);
 	return act;
+}
+
+static enum action
+answer(struct session *s, const struct rule *r, enum stage st)
+{
+	char source[128];
+
+	snprintf(source, sizeof(source), "rule=%s", rule_name(r));
+	return answer_reply(s, rule_reply(r), source, SRC_RULE, stage_name(st));
+}
+
+enum action
+session_reply(struct session *s, const char *stage, const char *text,
+              const char *source)
+{
+	struct reply *rep = malloc(sizeof(*rep));
+	enum action a;
+	int cls;
+
+	if (rep == NULL || reply_parse(rep, text, strlen(text)) != 0 ||
+	    ((cls = rep->code / 100) != 4 && cls != 5)) {
+		free(rep);
+		return ACT_CONTINUE;
+	}
+	a = answer_reply(s, rep, source, SRC_UPSTREAM, stage);
+	free(rep);
+	return a;
 }
 
 static void
@@ -331,12 +360,8 @@ session_header(struct session *s, const char *name, const char *value)
 enum action
 session_eom(struct session *s)
 {
-	enum action a;
-
 	refresh_queue_id(s);
-	a = decide_stage(s, STAGE_EOM);
-	session_end_message(s);
-	return a;
+	return decide_stage(s, STAGE_EOM);
 }
 
 void

@@ -1,0 +1,83 @@
+/*
+ * mproto - the milter wire protocol (version 6, as libmilter speaks it).
+ *
+ * A packet is a 4-byte big-endian length (of what follows), a command
+ * byte, and data. Sizes are bounded: no packet larger than
+ * MPROTO_DATA_MAX is read, whatever a peer announces. Every read and
+ * write has a timeout, so a stuck peer never holds a session forever.
+ * Framing and decoding need no socket (mproto_frame), which is what the
+ * unit tests and the fuzzer drive.
+ */
+#ifndef MPROTO_H
+#define MPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MPROTO_VERSION  6
+#define MPROTO_DATA_MAX (1024 * 1024) /* SMFIP_MDS_1M, the largest */
+#define MPROTO_STAGES   7             /* SMFIM_CONNECT .. SMFIM_EOH */
+
+enum mproto_status {
+	MP_OK = 0,
+	MP_MORE = 1,       /* mproto_frame: the packet is not complete yet */
+	MP_CLOSED = -1,    /* the peer closed the connection */
+	MP_TIMEOUT = -2,   /* the peer did not answer in time */
+	MP_IO = -3,        /* a socket error */
+	MP_MALFORMED = -4, /* a packet that breaks the protocol */
+	MP_TOOBIG = -5,    /* a packet over MPROTO_DATA_MAX */
+};
+
+struct mpacket {
+	char cmd;
+	size_t len;       /* of data */
+	const char *data; /* into the reader's buffer, NUL after it */
+};
+
+/* A reader's buffer grows as packets need, up to MPROTO_DATA_MAX + 1. */
+struct mreader {
+	char *buf;
+	size_t cap;
+};
+
+/* Option negotiation (SMFIC_OPTNEG and its reply). */
+struct moptneg {
+	uint32_t version;
+	uint32_t actions;  /* SMFIF_* */
+	uint32_t protocol; /* SMFIP_* */
+	/* Macro lists per stage (reply only), NULL when not given. */
+	const char *macros[MPROTO_STAGES];
+};
+
+/* SMFIC_CONNECT. */
+struct mconnect {
+	const char *host;
+	char family; /* SMFIA_INET, SMFIA_INET6, SMFIA_UNIX, SMFIA_UNKNOWN */
+	uint16_t port;
+	const char *addr;
+};
+
+const char *mproto_strerror(int status);
+
+/* Decode one packet at the start of buf[0..n); *used is its size. */
+int mproto_frame(const char *buf, size_t n, struct mpacket *, size_t *used);
+
+void mproto_reader_free(struct mreader *);
+/* Read one packet; timeout_ms < 0 waits forever. */
+int mproto_read(int fd, int timeout_ms, struct mreader *, struct mpacket *);
+int mproto_write(int fd, int timeout_ms, char cmd, const void *data,
+                 size_t len);
+
+int mproto_optneg_decode(const struct mpacket *, struct moptneg *);
+/* Encode the data of an OPTNEG packet; returns its length, 0 if no room. */
+size_t mproto_optneg_encode(const struct moptneg *, char *buf, size_t cap);
+int mproto_connect_decode(const struct mpacket *, struct mconnect *);
+/*
+ * The NUL-terminated strings of data[skip..]: MAIL and RCPT arguments,
+ * HELO, a header's name and value, macro names and values. Returns how
+ * many, or MP_MALFORMED if the data does not end with a NUL.
+ */
+int mproto_strings(const struct mpacket *, size_t skip, const char **out,
+                   size_t max);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * proxy - stand between the MTA and an upstream milter, relay the milter
+ * protocol both ways, and annotate the upstream's rejections.
+ *
+ * The proxy is transparent: the upstream negotiates with the MTA (its
+ * actions, protocol steps, no-reply flags and macro lists pass through),
+ * every macro and command reaches it, every modification it makes reaches
+ * the MTA. What changes: its 4xx/5xx answers reach the MTA annotated, and
+ * milter-annotate's own rules are asked first.
+ */
+#ifndef PROXY_H
+#define PROXY_H
+
+#include <signal.h>
+
+#include "session.h"
+
+/*
+ * Accept MTA connections on lfd until *stop is set, one thread each;
+ * env is shared by every session (as with libmilter's callbacks).
+ */
+int proxy_serve(int lfd, const struct session_env *env,
+                volatile sig_atomic_t *stop);
+
+/* One MTA connection, until it quits (the thread's body; for tests). */
+void proxy_session(int mta_fd, struct config *, const struct session_env *);
+
+#endif

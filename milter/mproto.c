@@ -1,0 +1,313 @@
+/*
+ * mproto - milter packets: framing, bounded reads and writes, decoding.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mproto.h"
+
+const char *
+mproto_strerror(int status)
+{
+	switch (status) {
+	case MP_OK:
+		return "ok";
+	case MP_MORE:
+		return "incomplete packet";
+	case MP_CLOSED:
+		return "connection closed";
+	case MP_TIMEOUT:
+		return "timed out";
+	case MP_IO:
+		return "socket error";
+	case MP_MALFORMED:
+		return "malformed packet";
+	case MP_TOOBIG:
+		return "oversized packet";
+	default:
+		return "unknown error";
+	}
+}
+
+static uint32_t
+get32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 |
+	       (uint32_t)u[2] << 8 | (uint32_t)u[3];
+}
+
+static void
+put32(char *p, uint32_t v)
+{
+	p[0] = (char)(v >> 24);
+	p[1] = (char)(v >> 16);
+	p[2] = (char)(v >> 8);
+	p[3] = (char)v;
+}
+
+int
+mproto_frame(const char *buf, size_t n, struct mpacket *p, size_t *used)
+{
+	uint32_t len;
+
+	if (n < 4)
+		return MP_MORE;
+	len = get32(buf);
+	/* The length counts the command byte: zero is no packet at all. */
+	if (len == 0)
+		return MP_MALFORMED;
+	if (len - 1 > MPROTO_DATA_MAX)
+		return MP_TOOBIG;
+	if (n < 4 + (size_t)len)
+		return MP_MORE;
+	p->cmd = buf[4];
+	p->len = len - 1;
+	p->data = buf + 5;
+	*used = 4 + (size_t)len;
+	return MP_OK;
+}
+
+/* Milliseconds left until deadline, or -1 for no deadline. */
+static int
+remaining(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	if (deadline == NULL)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+static int
+wait_fd(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = {fd, events, 0};
+	int r;
+
+	do
+		r = poll(&pfd, 1, remaining(deadline));
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return MP_TIMEOUT;
+	return r < 0 ? MP_IO : MP_OK;
+}
+
+static void
+deadline_in(struct timespec *d, int timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, d);
+	d->tv_sec += timeout_ms / 1000;
+	d->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (d->tv_nsec >= 1000000000) {
+		d->tv_sec++;
+		d->tv_nsec -= 1000000000;
+	}
+}
+
+/* Read exactly n bytes before the deadline. */
+static int
+read_full(int fd, char *buf, size_t n, const struct timespec *deadline)
+{
+	ssize_t r;
+	int st;
+
+	while (n > 0) {
+		if ((st = wait_fd(fd, POLLIN, deadline)) != MP_OK)
+			return st;
+		r = read(fd, buf, n);
+		if (r == 0)
+			return MP_CLOSED;
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return errno == ECONNRESET ? MP_CLOSED : MP_IO;
+		}
+		buf += r;
+		n -= (size_t)r;
+	}
+	return MP_OK;
+}
+
+void
+mproto_reader_free(struct mreader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = 0;
+}
+
+int
+mproto_read(int fd, int timeout_ms, struct mreader *r, struct mpacket *p)
+{
+	struct timespec deadline, *dl = NULL;
+	char head[5], *grown;
+	uint32_t len;
+	int st;
+
+	if (timeout_ms >= 0) {
+		deadline_in(&deadline, timeout_ms);
+		dl = &deadline;
+	}
+	if ((st = read_full(fd, head, sizeof(head) - 1, dl)) != MP_OK)
+		return st;
+	len = get32(head);
+	if (len == 0)
+		return MP_MALFORMED;
+	if (len - 1 > MPROTO_DATA_MAX)
+		return MP_TOOBIG;
+	/* One byte more than the data: decoders may rely on a final NUL. */
+	if (r->cap < (size_t)len + 1) {
+		if ((grown = realloc(r->buf, (size_t)len + 1)) == NULL)
+			return MP_IO;
+		r->buf = grown;
+		r->cap = (size_t)len + 1;
+	}
+	if ((st = read_full(fd, r->buf, len, dl)) != MP_OK)
+		return st;
+	r->buf[len] = '\0';
+	p->cmd = r->buf[0];
+	p->len = len - 1;
+	p->data = r->buf + 1;
+	return MP_OK;
+}
+
+static int
+write_full(int fd, const char *buf, size_t n, const struct timespec *deadline)
+{
+	ssize_t w;
+	int st;
+
+	while (n > 0) {
+		if ((st = wait_fd(fd, POLLOUT, deadline)) != MP_OK)
+			return st;
+		w = write(fd, buf, n);
+		if (w < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return errno == EPIPE || errno == ECONNRESET ? MP_CLOSED
+			                                             : MP_IO;
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+	return MP_OK;
+}
+
+int
+mproto_write(int fd, int timeout_ms, char cmd, const void *data, size_t len)
+{
+	struct timespec deadline, *dl = NULL;
+	char head[5];
+	int st;
+
+	if (len > MPROTO_DATA_MAX)
+		return MP_TOOBIG;
+	if (timeout_ms >= 0) {
+		deadline_in(&deadline, timeout_ms);
+		dl = &deadline;
+	}
+	put32(head, (uint32_t)len + 1);
+	head[4] = cmd;
+	if ((st = write_full(fd, head, sizeof(head), dl)) != MP_OK)
+		return st;
+	return len > 0 ? write_full(fd, data, len, dl) : MP_OK;
+}
+
+int
+mproto_optneg_decode(const struct mpacket *p, struct moptneg *o)
+{
+	const char *d = p->data, *end = p->data + p->len, *nul;
+	uint32_t stage;
+
+	memset(o, 0, sizeof(*o));
+	if (p->len < 12)
+		return MP_MALFORMED;
+	o->version = get32(d);
+	o->actions = get32(d + 4);
+	o->protocol = get32(d + 8);
+	/* Then, in a reply, pairs of (stage, "macro names\0"). */
+	for (d += 12; d < end;) {
+		if (end - d < 5)
+			return MP_MALFORMED;
+		stage = get32(d);
+		d += 4;
+		if ((nul = memchr(d, '\0', (size_t)(end - d))) == NULL ||
+		    stage >= MPROTO_STAGES)
+			return MP_MALFORMED;
+		o->macros[stage] = d;
+		d = nul + 1;
+	}
+	return MP_OK;
+}
+
+size_t
+mproto_optneg_encode(const struct moptneg *o, char *buf, size_t cap)
+{
+	size_t n = 12, k;
+	uint32_t i;
+
+	if (cap < n)
+		return 0;
+	put32(buf, o->version);
+	put32(buf + 4, o->actions);
+	put32(buf + 8, o->protocol);
+	for (i = 0; i < MPROTO_STAGES; i++) {
+		if (o->macros[i] == NULL)
+			continue;
+		k = strlen(o->macros[i]) + 1;
+		if (n + 4 + k > cap)
+			return 0;
+		put32(buf + n, i);
+		memcpy(buf + n + 4, o->macros[i], k);
+		n += 4 + k;
+	}
+	return n;
+}
+
+int
+mproto_strings(const struct mpacket *p, size_t skip, const char **out,
+               size_t max)
+{
+	const char *d = p->data + skip, *end = p->data + p->len, *nul;
+	size_t n = 0;
+
+	if (skip > p->len)
+		return MP_MALFORMED;
+	if (d < end && end[-1] != '\0')
+		return MP_MALFORMED;
+	for (; d < end && n < max; d = nul + 1) {
+		nul = memchr(d, '\0', (size_t)(end - d));
+		out[n++] = d;
+	}
+	return (int)n;
+}
+
+int
+mproto_connect_decode(const struct mpacket *p, struct mconnect *c)
+{
+	const char *end = p->data + p->len, *nul;
+
+	memset(c, 0, sizeof(*c));
+	if ((nul = memchr(p->data, '\0', p->len)) == NULL || nul + 1 >= end)
+		return MP_MALFORMED;
+	c->host = p->data;
+	c->family = nul[1];
+	if (c->family == 'U') /* SMFIA_UNKNOWN: nothing follows */
+		return MP_OK;
+	if (end - (nul + 2) < 3 || end[-1] != '\0')
+		return MP_MALFORMED;
+	c->port =
+	    (uint16_t)((unsigned char)nul[2] << 8 | (unsigned char)nul[3]);
+	c->addr = nul + 4;
+	return MP_OK;
+}

@@ -1,0 +1,734 @@
+/*
+ * proxy - relay the milter protocol between the MTA and an upstream
+ * milter, annotating the upstream's reject, tempfail and reply-code
+ * answers.
+ *
+ * Per MTA command: the rules decide first (session.c); if they let it
+ * pass, the command goes to the upstream unless the upstream asked not to
+ * see that step, and the upstream's answer comes back, modifications and
+ * progress relayed as they come, the final answer annotated when it
+ * refuses. Any upstream failure (refused, timed out, closed, malformed)
+ * puts the session in on_upstream_error for the rest of its life, logged
+ * once; the next session tries the upstream again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "confstore.h"
+#include "log.h"
+#include "mproto.h"
+#include "proxy.h"
+#include "sockspec.h"
+
+#define MACROS_MAX 128 /* per step; more are relayed, not remembered */
+
+/* What the MTA would have said for a bare reject or tempfail (Postfix). */
+#define BARE_REJECT   "550 5.7.1 Command rejected"
+#define BARE_TEMPFAIL "451 4.7.1 Service unavailable - try again later"
+
+/* Macros of one step, as the last 'D' packet for it gave them. */
+struct macro_set {
+	char step;
+	char *buf;
+	const char *name[MACROS_MAX];
+	const char *value[MACROS_MAX];
+	size_t n;
+};
+
+/* Steps that carry macros, in the order they happen. */
+static const char macro_steps[] = "CHMRTNLE";
+#define NSTEPS (sizeof(macro_steps) - 1)
+
+struct proxy {
+	int mta, up;
+	int mta_ms, up_ms;
+	struct mreader rm, ru;
+	struct config *cfg;
+	struct session s;
+	uint32_t up_proto;  /* what the upstream negotiated */
+	uint32_t mta_proto; /* what the MTA was told */
+	int failed;
+	struct macro_set macros[NSTEPS];
+	char y[REPLY_MAX_LINES * (2 * REPLY_WIDTH_MAX + 16) + 1];
+	size_t ylen;
+};
+
+/* The session's view of libmilter, served from the proxy's state. */
+
+static int
+same_macro(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	/* "{auth_authen}" and "auth_authen" name the same macro. */
+	if (a[0] == '{' && la > 2)
+		a++, la -= 2;
+	if (b[0] == '{' && lb > 2)
+		b++, lb -= 2;
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+static const char *
+proxy_macro(void *ctx, const char *name)
+{
+	const struct proxy *p = ctx;
+	size_t i, k;
+
+	/* The latest step first: its values are the current ones. */
+	for (i = NSTEPS; i-- > 0;)
+		for (k = 0; k < p->macros[i].n; k++)
+			if (same_macro(p->macros[i].name[k], name))
+				return p->macros[i].value[k];
+	return NULL;
+}
+
+/* Lines come with '%' doubled, as libmilter wants, which is also the wire. */
+static int
+proxy_set_reply(void *ctx, const char *code, const char *ecode,
+                const char *const *lines, size_t n)
+{
+	struct proxy *p = ctx;
+	size_t i, len = 0;
+	int k;
+
+	p->ylen = 0;
+	for (i = 0; i < n || (n == 0 && i == 0); i++) {
+		k = snprintf(p->y + len, sizeof(p->y) - len, "%s%s%c%s%s%s",
+		             i > 0 ? "\r\n" : "", code, i + 1 < n ? '-' : ' ',
+		             ecode ? ecode : "", ecode && n > 0 ? " " : "",
+		             n > 0 ? lines[i] : "");
+		if (k < 0 || (size_t)k >= sizeof(p->y) - len)
+			return -1;
+		len += (size_t)k;
+	}
+	p->ylen = len;
+	return 0;
+}
+
+static const struct milter_io proxy_io = {proxy_macro, proxy_set_reply};
+
+static void
+macros_clear(struct proxy *p, const char *steps)
+{
+	size_t i;
+
+	for (i = 0; i < NSTEPS; i++)
+		if (strchr(steps, macro_steps[i]) != NULL) {
+			free(p->macros[i].buf);
+			p->macros[i].buf = NULL;
+			p->macros[i].n = 0;
+		}
+}
+
+/* Remember a 'D' packet's macros (it is relayed as it is). */
+static void
+macros_store(struct proxy *p, const struct mpacket *pkt)
+{
+	const char *s = pkt->len > 0 ? strchr(macro_steps, pkt->data[0]) : NULL;
+	const char *str[2 * MACROS_MAX];
+	struct macro_set *m;
+	struct mpacket copy;
+	int n, i;
+
+	if (s == NULL || pkt->data[0] == '\0')
+		return;
+	m = &p->macros[s - macro_steps];
+	free(m->buf);
+	m->n = 0;
+	if ((m->buf = malloc(pkt->len + 1)) == NULL)
+		return;
+	memcpy(m->buf, pkt->data, pkt->len);
+	m->buf[pkt->len] = '\0';
+	copy.cmd = pkt->cmd;
+	copy.len = pkt->len;
+	copy.data = m->buf;
+	if ((n = mproto_strings(&copy, 1, str, 2 * MACROS_MAX)) < 0)
+		return;
+	for (i = 0; i + 1 < n; i += 2) {
+		m->name[m->n] = str[i];
+		m->value[m->n++] = str[i + 1];
+	}
+}
+
+/* Protocol flags. */
+
+/* The step's "don't send" and "no reply" flags; 0 where there are none. */
+static uint32_t
+no_flag(char cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT:
+		return SMFIP_NOCONNECT;
+	case SMFIC_HELO:
+		return SMFIP_NOHELO;
+	case SMFIC_MAIL:
+		return SMFIP_NOMAIL;
+	case SMFIC_RCPT:
+		return SMFIP_NORCPT;
+	case SMFIC_BODY:
+		return SMFIP_NOBODY;
+	case SMFIC_HEADER:
+		return SMFIP_NOHDRS;
+	case SMFIC_EOH:
+		return SMFIP_NOEOH;
+	case SMFIC_UNKNOWN:
+		return SMFIP_NOUNKNOWN;
+	case SMFIC_DATA:
+		return SMFIP_NODATA;
+	default:
+		return 0;
+	}
+}
+
+static uint32_t
+nr_flag(char cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT:
+		return SMFIP_NR_CONN;
+	case SMFIC_HELO:
+		return SMFIP_NR_HELO;
+	case SMFIC_MAIL:
+		return SMFIP_NR_MAIL;
+	case SMFIC_RCPT:
+		return SMFIP_NR_RCPT;
+	case SMFIC_BODY:
+		return SMFIP_NR_BODY;
+	case SMFIC_HEADER:
+		return SMFIP_NR_HDR;
+	case SMFIC_EOH:
+		return SMFIP_NR_EOH;
+	case SMFIC_UNKNOWN:
+		return SMFIP_NR_UNKN;
+	case SMFIC_DATA:
+		return SMFIP_NR_DATA;
+	default:
+		return 0;
+	}
+}
+
+/* Whether a peer that negotiated proto answers cmd. */
+static int
+answers(uint32_t proto, char cmd)
+{
+	switch (cmd) {
+	case SMFIC_ABORT:
+	case SMFIC_MACRO:
+	case SMFIC_QUIT:
+	case SMFIC_QUIT_NC:
+		return 0;
+	default:
+		return (proto & nr_flag(cmd)) == 0;
+	}
+}
+
+static const char *
+step_name(char cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT:
+		return "connect";
+	case SMFIC_HELO:
+		return "helo";
+	case SMFIC_MAIL:
+		return "mail";
+	case SMFIC_RCPT:
+		return "rcpt";
+	case SMFIC_DATA:
+		return "data";
+	case SMFIC_HEADER:
+		return "header";
+	case SMFIC_EOH:
+		return "eoh";
+	case SMFIC_BODY:
+		return "body";
+	case SMFIC_BODYEOB:
+		return "eom";
+	default:
+		return "other";
+	}
+}
+
+/* Failures. */
+
+static struct log_dest
+dest(const struct proxy *p)
+{
+	return log_dest_of(p->cfg, p->s.env->force_stderr);
+}
+
+static void
+up_close(struct proxy *p)
+{
+	if (p->up >= 0)
+		close(p->up);
+	p->up = -1;
+}
+
+/* The upstream is gone for this session: say so once. */
+static void
+up_fail(struct proxy *p, const char *what, const char *why)
+{
+	if (!p->failed) {
+		atomic_fetch_add(&p->s.env->stats->errors, 1);
+		log_msg(dest(p), LOG_WARNING,
+		        "upstream-error upstream=%s error=\"%s: %s\" "
+		        "client=%s queue_id=%s action=%s",
+		        p->cfg->upstream, what, why,
+		        p->s.client_addr[0] ? p->s.client_addr : "-",
+		        p->s.queue_id[0] ? p->s.queue_id : "-",
+		        p->cfg->on_upstream_error == ON_ERROR_TEMPFAIL
+		            ? "tempfail"
+		            : "continue");
+	}
+	p->failed = 1;
+	up_close(p);
+}
+
+/* Writing to the MTA. */
+
+static int
+to_mta(struct proxy *p, char cmd, const void *data, size_t len)
+{
+	return mproto_write(p->mta, p->mta_ms, cmd, data, len);
+}
+
+/* Our own answer: the annotated reply the session set, else a bare one. */
+static int
+answer_mta(struct proxy *p, enum action a)
+{
+	if (a == ACT_CONTINUE)
+		return to_mta(p, SMFIR_CONTINUE, NULL, 0);
+	if (p->ylen > 0)
+		return to_mta(p, SMFIR_REPLYCODE, p->y, p->ylen + 1);
+	return to_mta(p, a == ACT_REJECT ? SMFIR_REJECT : SMFIR_TEMPFAIL, NULL,
+	              0);
+}
+
+/* What a session whose upstream failed answers for cmd. */
+static int
+answer_failed(struct proxy *p, char cmd)
+{
+	enum action a;
+
+	if (!answers(p->mta_proto, cmd))
+		return MP_OK;
+	if (p->cfg->on_upstream_error == ON_ERROR_CONTINUE)
+		return to_mta(p, SMFIR_CONTINUE, NULL, 0);
+	p->ylen = 0;
+	a = session_reply(&p->s, step_name(cmd), BARE_TEMPFAIL,
+	                  "upstream-error");
+	return answer_mta(p, a == ACT_CONTINUE ? ACT_TEMPFAIL : a);
+}
+
+/* Turn "%%" back into "%": libmilter peers double it on the wire. */
+static void
+undouble_percent(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++) {
+		*w++ = *s;
+		if (s[0] == '%' && s[1] == '%')
+			s++;
+	}
+	*w = '\0';
+}
+
+/*
+ * The upstream's final answer: refusals are annotated, the rest relayed
+ * as they came. If the annotation cannot be made the original goes.
+ */
+static int
+relay_final(struct proxy *p, char cmd, const struct mpacket *pkt)
+{
+	char text[REPLY_TEXT_MAX];
+	enum action a;
+
+	switch (pkt->cmd) {
+	case SMFIR_REJECT:
+		snprintf(text, sizeof(text), "%s", BARE_REJECT);
+		break;
+	case SMFIR_TEMPFAIL:
+		snprintf(text, sizeof(text), "%s", BARE_TEMPFAIL);
+		break;
+	case SMFIR_REPLYCODE:
+		snprintf(text, sizeof(text), "%.*s", (int)pkt->len, pkt->data);
+		undouble_percent(text);
+		break;
+	default:
+		return to_mta(p, pkt->cmd, pkt->data, pkt->len);
+	}
+	p->ylen = 0;
+	a = session_reply(&p->s, step_name(cmd), text, "upstream");
+	if (a == ACT_CONTINUE || p->ylen == 0)
+		return to_mta(p, pkt->cmd, pkt->data, pkt->len);
+	return to_mta(p, SMFIR_REPLYCODE, p->y, p->ylen + 1);
+}
+
+static int
+is_final(char r)
+{
+	return strchr("acdrtys4f", r) != NULL;
+}
+
+/* Relay upstream packets until its final answer to cmd. */
+static int
+relay_answer(struct proxy *p, char cmd)
+{
+	struct mpacket pkt;
+	int st;
+
+	for (;;) {
+		if ((st = mproto_read(p->up, p->up_ms, &p->ru, &pkt)) !=
+		    MP_OK) {
+			up_fail(p, "reading", mproto_strerror(st));
+			return answer_failed(p, cmd);
+		}
+		if (is_final(pkt.cmd))
+			return relay_final(p, cmd, &pkt);
+		/* Modifications and progress, relayed as they come. */
+		if (strchr("+-2behimpql", pkt.cmd) == NULL) {
+			char why[48];
+
+			snprintf(why, sizeof(why), "unknown answer 0x%02x",
+			         (unsigned char)pkt.cmd);
+			up_fail(p, "reading", why);
+			return answer_failed(p, cmd);
+		}
+		if ((st = to_mta(p, pkt.cmd, pkt.data, pkt.len)) != MP_OK)
+			return st;
+	}
+}
+
+/* Pass cmd to the upstream, if it wants it, and answer the MTA. */
+static int
+forward(struct proxy *p, const struct mpacket *pkt)
+{
+	int st;
+
+	if (p->failed)
+		return answer_failed(p, pkt->cmd);
+	if ((p->up_proto & no_flag(pkt->cmd)) != 0)
+		return answers(p->mta_proto, pkt->cmd)
+		           ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
+		           : MP_OK;
+	if ((st = mproto_write(p->up, p->up_ms, pkt->cmd, pkt->data,
+	                       pkt->len)) != MP_OK) {
+		up_fail(p, "writing", mproto_strerror(st));
+		return answer_failed(p, pkt->cmd);
+	}
+	if (answers(p->up_proto, pkt->cmd))
+		return relay_answer(p, pkt->cmd);
+	return answers(p->mta_proto, pkt->cmd)
+	           ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
+	           : MP_OK;
+}
+
+/* The rules' decision for a command; ACT_CONTINUE to ask the upstream. */
+static enum action
+decide(struct proxy *p, const struct mpacket *pkt)
+{
+	const char *str[2];
+	struct mconnect c;
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	const struct sockaddr *sa = NULL;
+	int n;
+
+	p->ylen = 0;
+	switch (pkt->cmd) {
+	case SMFIC_CONNECT:
+		if (mproto_connect_decode(pkt, &c) != MP_OK)
+			return ACT_CONTINUE;
+		memset(&ss, 0, sizeof(ss));
+		if (c.family == SMFIA_INET &&
+		    inet_pton(AF_INET, c.addr, &sin->sin_addr) == 1) {
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(c.port);
+			sa = (struct sockaddr *)sin;
+		} else if (c.family == SMFIA_INET6 &&
+		           inet_pton(AF_INET6,
+		                     strncmp(c.addr, "IPv6:", 5) == 0
+		                         ? c.addr + 5
+		                         : c.addr,
+		                     &sin6->sin6_addr) == 1) {
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(c.port);
+			sa = (struct sockaddr *)sin6;
+		}
+		return session_connect(&p->s, c.host, sa);
+	case SMFIC_HELO:
+		n = mproto_strings(pkt, 0, str, 1);
+		return n == 1 ? session_helo(&p->s, str[0]) : ACT_CONTINUE;
+	case SMFIC_MAIL:
+		n = mproto_strings(pkt, 0, str, 1);
+		return n == 1 ? session_mail(&p->s, str[0]) : ACT_CONTINUE;
+	case SMFIC_RCPT:
+		n = mproto_strings(pkt, 0, str, 1);
+		return n == 1 ? session_rcpt(&p->s, str[0]) : ACT_CONTINUE;
+	case SMFIC_HEADER:
+		n = mproto_strings(pkt, 0, str, 2);
+		return n == 2 ? session_header(&p->s, str[0], str[1])
+		              : ACT_CONTINUE;
+	case SMFIC_BODYEOB:
+		return session_eom(&p->s);
+	default:
+		return ACT_CONTINUE;
+	}
+}
+
+/* A recipient the MTA rejected itself (SMFIP_RCPT_REJ). */
+static int
+mta_rejected(struct proxy *p, const struct mpacket *pkt)
+{
+	const char *m = proxy_macro(p, "{rcpt_mailer}");
+
+	return pkt->cmd == SMFIC_RCPT && m != NULL && strcmp(m, "error") == 0;
+}
+
+static int
+command(struct proxy *p, const struct mpacket *pkt)
+{
+	enum action a;
+	int st;
+
+	switch (pkt->cmd) {
+	case SMFIC_MACRO:
+		macros_store(p, pkt);
+		/* Every macro reaches the upstream, known to us or not. */
+		if (!p->failed &&
+		    (st = mproto_write(p->up, p->up_ms, pkt->cmd, pkt->data,
+		                       pkt->len)) != MP_OK)
+			up_fail(p, "writing", mproto_strerror(st));
+		return MP_OK;
+	case SMFIC_ABORT:
+		session_end_message(&p->s);
+		macros_clear(p, "MRTNLE");
+		break;
+	case SMFIC_QUIT_NC:
+		/* A new SMTP connection follows on this milter connection. */
+		session_init(&p->s, p->cfg, p->s.env, p);
+		macros_clear(p, macro_steps);
+		break;
+	default:
+		break;
+	}
+	a = decide(p, pkt);
+	if (a != ACT_CONTINUE) {
+		/* The rules refused: the upstream is not asked. */
+		st = answer_mta(p, a);
+		if (pkt->cmd == SMFIC_BODYEOB) {
+			session_end_message(&p->s);
+			macros_clear(p, "MRTNLE");
+		}
+		return st;
+	}
+	if (mta_rejected(p, pkt) && (p->up_proto & SMFIP_RCPT_REJ) == 0)
+		return answers(p->mta_proto, pkt->cmd)
+		           ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
+		           : MP_OK;
+	st = forward(p, pkt);
+	if (pkt->cmd == SMFIC_BODYEOB) {
+		session_end_message(&p->s);
+		macros_clear(p, "MRTNLE");
+	}
+	return st;
+}
+
+/* Negotiation. */
+
+/* Add our macro names to a list the upstream asked for. */
+static const char *
+merge_macros(char *buf, size_t cap, const char *theirs, const char *ours)
+{
+	char name[64];
+	const char *o = ours;
+	size_t n;
+
+	snprintf(buf, cap, "%s", theirs);
+	while (*o != '\0') {
+		n = strcspn(o, " ");
+		if (n > 0 && n < sizeof(name)) {
+			memcpy(name, o, n);
+			name[n] = '\0';
+			if (strstr(buf, name) == NULL &&
+			    strlen(buf) + n + 2 < cap) {
+				strcat(buf, " ");
+				strcat(buf, name);
+			}
+		}
+		o += n + (o[n] == ' ');
+	}
+	return buf;
+}
+
+/* The steps our rules and observation need, whatever the upstream wants. */
+static uint32_t
+needed_steps(void)
+{
+	return SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT |
+	       SMFIP_NOHDRS | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+	       SMFIP_NR_RCPT | SMFIP_NR_HDR;
+}
+
+static int
+negotiate(struct proxy *p)
+{
+	static const char *const ours[MPROTO_STAGES] = {
+	    "v",
+	    NULL,
+	    "i {auth_authen}",
+	    "i {rcpt_mailer} {rcpt_host} {rcpt_addr}",
+	    NULL,
+	    "i",
+	    "i"};
+	char out[1024], lists[MPROTO_STAGES][512];
+	struct moptneg offer, reply;
+	struct mpacket pkt;
+	struct sockspec spec;
+	const char *why;
+	size_t len;
+	int st, i;
+
+	if ((st = mproto_read(p->mta, p->mta_ms, &p->rm, &pkt)) != MP_OK ||
+	    pkt.cmd != SMFIC_OPTNEG ||
+	    mproto_optneg_decode(&pkt, &offer) != MP_OK)
+		return MP_MALFORMED;
+	memset(&reply, 0, sizeof(reply));
+	if (sockspec_parse(p->cfg->upstream, &spec, &why) != 0)
+		up_fail(p, "connecting", why);
+	else if ((p->up = sockspec_connect(&spec, p->up_ms)) < 0)
+		up_fail(p, "connecting", strerror(errno));
+	else if ((st = mproto_write(p->up, p->up_ms, SMFIC_OPTNEG, pkt.data,
+	                            pkt.len)) != MP_OK ||
+	         (st = mproto_read(p->up, p->up_ms, &p->ru, &pkt)) != MP_OK ||
+	         (st = pkt.cmd == SMFIC_OPTNEG
+	                   ? mproto_optneg_decode(&pkt, &reply)
+	                   : MP_MALFORMED) != MP_OK)
+		up_fail(p, "negotiating", mproto_strerror(st));
+	if (p->failed) {
+		/* Alone: ask for what the rules need, of what was offered. */
+		reply.version = MPROTO_VERSION;
+		reply.actions = 0;
+		reply.protocol =
+		    offer.protocol & (SMFIP_NOBODY | SMFIP_NOEOH |
+		                      SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	}
+	p->up_proto = reply.protocol;
+	/* Our steps are sent and answered; the upstream's wishes apply
+	 * between us and it. */
+	p->mta_proto = (reply.protocol & ~needed_steps()) |
+	               (offer.protocol & SMFIP_RCPT_REJ);
+	reply.protocol = p->mta_proto;
+	for (i = 0; i < MPROTO_STAGES; i++)
+		if (reply.macros[i] != NULL && ours[i] != NULL)
+			reply.macros[i] =
+			    merge_macros(lists[i], sizeof(lists[i]),
+			                 reply.macros[i], ours[i]);
+	if ((len = mproto_optneg_encode(&reply, out, sizeof(out))) == 0)
+		return MP_MALFORMED;
+	return to_mta(p, SMFIC_OPTNEG, out, len);
+}
+
+void
+proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
+{
+	struct session_env penv = *env;
+	struct proxy *p = calloc(1, sizeof(*p));
+	struct mpacket pkt;
+	int st;
+
+	if (p == NULL)
+		return;
+	penv.io = &proxy_io;
+	p->mta = mta_fd;
+	p->up = -1;
+	p->cfg = cfg;
+	p->mta_ms = cfg->timeout * 1000;
+	p->up_ms = cfg->upstream_timeout * 1000;
+	session_init(&p->s, cfg, &penv, p);
+	if (negotiate(p) == MP_OK) {
+		for (;;) {
+			st = mproto_read(p->mta, p->mta_ms, &p->rm, &pkt);
+			if (st != MP_OK)
+				break;
+			if (command(p, &pkt) != MP_OK)
+				break;
+			if (pkt.cmd == SMFIC_QUIT)
+				break;
+		}
+	}
+	if (p->up >= 0)
+		mproto_write(p->up, p->up_ms, SMFIC_QUIT, NULL, 0);
+	up_close(p);
+	macros_clear(p, macro_steps);
+	mproto_reader_free(&p->rm);
+	mproto_reader_free(&p->ru);
+	free(p);
+}
+
+/* The listener. */
+
+struct conn {
+	int fd;
+	const struct session_env *env;
+};
+
+static void *
+session_thread(void *arg)
+{
+	struct conn *c = arg;
+	struct config *cfg = confstore_hold();
+
+	if (cfg != NULL) {
+		proxy_session(c->fd, cfg, c->env);
+		confstore_drop(cfg);
+	}
+	close(c->fd);
+	free(c);
+	return NULL;
+}
+
+int
+proxy_serve(int lfd, const struct session_env *env, volatile sig_atomic_t *stop)
+{
+	struct pollfd pfd = {lfd, POLLIN, 0};
+	pthread_attr_t attr;
+	pthread_t tid;
+	struct conn *c;
+	int fd;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (!*stop) {
+		/* Wake twice a second to notice a stop request. */
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			continue;
+		if ((c = malloc(sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->env = env;
+		if (pthread_create(&tid, &attr, session_thread, c) != 0) {
+			close(fd);
+			free(c);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return 0;
+}

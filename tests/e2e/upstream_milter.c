@@ -1,0 +1,144 @@
+/*
+ * upstream_milter - a small libmilter milter for the proxy tests: it
+ * answers by recipient, so one test can provoke each kind of answer.
+ *
+ *   up-reject@...    550 5.7.1 Rejected by upstream
+ *   up-temp@...      451 4.7.1 Upstream says later
+ *   up-bare@...      a bare reject (no text)
+ *   up-baretemp@...  a bare tempfail
+ *   up-percent@...   554 5.7.1 100% upstream (sent as "100%%")
+ *   up-long@...      550 5.7.1 and a 700-character text
+ *   up-multi@...     a three-line 550 5.7.1 reply
+ *   up-slow@...      sleeps 30 s before answering (timeouts)
+ *   up-die@...       exits at once (a crash mid-session)
+ * Subject "upcontent" is rejected at end of message; accepted mail gets
+ * "X-Upstream: seen" added.
+ *
+ * usage: upstream_milter SOCKET
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+struct priv {
+	int content;
+};
+
+static sfsistat
+on_rcpt(SMFICTX *ctx, char **argv)
+{
+	const char *r = argv[0];
+	char text[800];
+
+	if (r[0] == '<')
+		r++;
+	if (strncasecmp(r, "up-reject@", 10) == 0) {
+		smfi_setreply(ctx, "550", "5.7.1", "Rejected by upstream");
+		return SMFIS_REJECT;
+	}
+	if (strncasecmp(r, "up-temp@", 8) == 0) {
+		smfi_setreply(ctx, "451", "4.7.1", "Upstream says later");
+		return SMFIS_TEMPFAIL;
+	}
+	if (strncasecmp(r, "up-bare@", 8) == 0)
+		return SMFIS_REJECT;
+	if (strncasecmp(r, "up-baretemp@", 12) == 0)
+		return SMFIS_TEMPFAIL;
+	if (strncasecmp(r, "up-percent@", 11) == 0) {
+		smfi_setreply(ctx, "554", "5.7.1", "100%% upstream");
+		return SMFIS_REJECT;
+	}
+	if (strncasecmp(r, "up-long@", 8) == 0) {
+		memset(text, 0, sizeof(text));
+		for (size_t i = 0; i + 12 < 700; i += 12)
+			memcpy(text + i, "upstreamword", 12);
+		for (size_t i = 11; i < 700; i += 12)
+			text[i] = ' ';
+		smfi_setreply(ctx, "550", "5.7.1", text);
+		return SMFIS_REJECT;
+	}
+	if (strncasecmp(r, "up-multi@", 9) == 0) {
+		smfi_setmlreply(ctx, "550", "5.7.1", "Upstream line one",
+		                "Upstream line two", "Upstream line three",
+		                (char *)NULL);
+		return SMFIS_REJECT;
+	}
+	if (strncasecmp(r, "up-slow@", 8) == 0) {
+		sleep(30);
+		return SMFIS_CONTINUE;
+	}
+	if (strncasecmp(r, "up-die@", 7) == 0)
+		_exit(1);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct priv *p = smfi_getpriv(ctx);
+
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return SMFIS_TEMPFAIL;
+		smfi_setpriv(ctx, p);
+	}
+	if (strcasecmp(name, "Subject") == 0 && strstr(value, "upcontent"))
+		p->content = 1;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_eom(SMFICTX *ctx)
+{
+	struct priv *p = smfi_getpriv(ctx);
+	int content = p != NULL && p->content;
+
+	free(p);
+	smfi_setpriv(ctx, NULL);
+	if (content) {
+		smfi_setreply(ctx, "554", "5.7.1", "Upstream content refused");
+		return SMFIS_REJECT;
+	}
+	smfi_addheader(ctx, "X-Upstream", "seen");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_abort(SMFICTX *ctx)
+{
+	free(smfi_getpriv(ctx));
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc desc = {
+    .xxfi_name = "upstream-test",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS,
+    .xxfi_envrcpt = on_rcpt,
+    .xxfi_header = on_header,
+    .xxfi_eom = on_eom,
+    .xxfi_abort = on_abort,
+    .xxfi_close = on_abort,
+};
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: upstream_milter SOCKET\n");
+		return 2;
+	}
+	if (smfi_setconn(argv[1]) == MI_FAILURE ||
+	    smfi_register(desc) == MI_FAILURE ||
+	    smfi_opensocket(1) == MI_FAILURE) {
+		fprintf(stderr, "upstream_milter: cannot listen on %s\n",
+		        argv[1]);
+		return 1;
+	}
+	return smfi_main() == MI_SUCCESS ? 0 : 1;
+}
