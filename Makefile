@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Debian packages: to build, then to test (real MTAs and an SMTP client).
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
-DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks
+DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd
 
 .PHONY: all run test unit e2e deps deps-build bench install clean lint demo
 
@@ -99,8 +99,16 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@bash tests/run.sh
 
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
+
 .PHONY: unit-bins
-unit-bins: $(UNIT_BINS) $(BUILD)/tests/upstream_milter
+unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter
+
+# Test tools (an MTA-side milter driver, a misbehaving upstream...) use
+# the project's own modules, mproto.c first of all.
+$(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/tools -MMD -MP -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
 # The proxy tests' own upstream milter (libmilter).
 $(BUILD)/tests/upstream_milter: tests/e2e/upstream_milter.c | $(BUILD)/tests
@@ -109,7 +117,7 @@ $(BUILD)/tests/upstream_milter: tests/e2e/upstream_milter.c | $(BUILD)/tests
 unit: all unit-bins
 	@bash tests/run.sh unit
 
-e2e: all $(BUILD)/tests/upstream_milter
+e2e: all unit-bins
 	@bash tests/run.sh e2e
 
 bench: all
