@@ -34,6 +34,33 @@ log_dest_of(const struct config *c, bool force_stderr)
 	return d;
 }
 
+/* The length of a valid UTF-8 sequence of two or more bytes at p, or 0. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned v;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, v = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, v = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, v = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not. */
+	if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
+	    (n == 4 && (v < 0x10000 || v > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 /*
  * Text values are quoted when they hold a space, '"' or '='; JSON values
  * always. Control and 8-bit bytes are escaped in both: a log line is one
@@ -56,8 +83,22 @@ log_quote(enum log_format f, const char *v, char *dst, size_t cap)
 	if (quote)
 		dst[n++] = '"';
 	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		size_t u = f == LOG_FORMAT_JSON ? utf8_len(p) : 0;
+
+		if (u > 1) {
+			/* JSON strings carry UTF-8 as it is. */
+			if (n + u + (quote ? 1 : 0) + 1 > cap)
+				break;
+			memcpy(dst + n, p, u);
+			n += u;
+			p += u - 1;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			snprintf(esc, sizeof(esc), "\\%c", *p);
+		else if (*p >= 0x80 && f == LOG_FORMAT_JSON)
+			/* Not UTF-8: the replacement character. */
+			snprintf(esc, sizeof(esc), "\\ufffd");
 		else if (*p < 0x20 || *p >= 0x7f)
 			snprintf(esc, sizeof(esc),
 			         f == LOG_FORMAT_JSON ? "\\u%04x" : "\\x%02x",

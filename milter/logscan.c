@@ -33,6 +33,7 @@
 
 enum pattern {
 	P_PF_REJECT,
+	P_PF_CHECKS,
 	P_PF_DELIVERY,
 	P_PF_FROM,
 	P_SM_RULESET,
@@ -45,15 +46,23 @@ enum pattern {
 /* Matched against the message, after the syslog prefix. */
 static const char *const patterns[P_COUNT] = {
     /* QID: reject: RCPT from host[addr]: REPLY; from=<s> to=<r> ... */
+    /* (CONNECT and HELO rejects have no from=; postscreen adds commas) */
     [P_PF_REJECT] = "^(\\S+): (reject|milter-reject|milter-discard): (\\S+) "
-                    "from [^\\[\\s]*\\[([^\\]]*)\\](?::\\d+)?: (.*?); "
-                    "from=<([^>]*)>(?: to=<([^>]*)>)?",
+                    "from [^\\[\\s]*\\[([^\\]]*)\\](?::\\d+)?: (.*?)"
+                    "(?:; (?:from=<([^>]*)>,?(?: to=<([^>]*)>)?|proto=|helo=)"
+                    ".*)?$",
+    /* QID: reject: header Subject: ... from host[addr]; from=<s> to=<r>
+     * proto=... helo=<h>: 5.7.1 text (header_checks, body_checks) */
+    [P_PF_CHECKS] = "^(\\S+): (reject|discard): (header|body) .*? "
+                    "from [^\\[\\s]*\\[([^\\]]*)\\](?::\\d+)?; "
+                    "from=<([^>]*)>(?: to=<([^>]*)>)?.*?: ([0-9]\\.[0-9].*)$",
     /* QID: to=<r>, relay=host[addr]:25, ... dsn=D, status=deferred (...) */
     [P_PF_DELIVERY] = "^(\\S+): to=<([^>]*)>,(?: orig_to=<[^>]*>,)? "
                       "relay=([^,]*),.*? dsn=([0-9.]+), "
                       "status=(deferred|bounced) \\((.*)\\)$",
     [P_PF_FROM] = "^(\\S+): from=<([^>]*)>, size=",
-    [P_SM_RULESET] = "^(\\S+): ruleset=(check_\\w+), arg1=(.*?), "
+    /* (check_relay is logged before there is a queue id) */
+    [P_SM_RULESET] = "^(?:([A-Za-z0-9]+): )?ruleset=(check_\\w+), arg1=(.*?), "
                      "(?:arg2=(.*?), )?relay=(.*?), reject=(.*)$",
     [P_SM_MILTER] = "^(\\S+): Milter(?: \\([^)]*\\))?: "
                     "(?:(to|from)=(.*?)|(\\w+)[^,]*), reject=(.*)$",
@@ -359,6 +368,17 @@ parse_postfix(struct logscan *ls, const char *msg, struct logscan_event *ev)
 			clean_reply(raw, ev->reply, sizeof(ev->reply));
 		return 1;
 	}
+	if (match(ls, P_PF_CHECKS, msg)) {
+		copy(ev->mta, sizeof(ev->mta), "postfix", 7);
+		cap(ls, msg, 1, ev->queue_id, sizeof(ev->queue_id));
+		cap(ls, msg, 3, ev->stage, sizeof(ev->stage));
+		cap(ls, msg, 4, ev->client, sizeof(ev->client));
+		cap(ls, msg, 5, ev->from, sizeof(ev->from));
+		cap(ls, msg, 6, ev->rcpt, sizeof(ev->rcpt));
+		cap(ls, msg, 7, raw, sizeof(raw));
+		clean_reply(raw, ev->reply, sizeof(ev->reply));
+		return 1;
+	}
 	if (match(ls, P_PF_DELIVERY, msg)) {
 		copy(ev->mta, sizeof(ev->mta), "postfix", 7);
 		cap(ls, msg, 1, ev->queue_id, sizeof(ev->queue_id));
@@ -640,7 +660,8 @@ logscan_line(struct logscan *ls, const char *line)
 
 	if (logscan_parse(ls, line, &ev)) {
 		/* Sendmail may name the envelope before or after. */
-		if (strcmp(ev.mta, "sendmail") == 0 && !env_fill(ls, &ev))
+		if (strcmp(ev.mta, "sendmail") == 0 && ev.queue_id[0] != '\0' &&
+		    !env_fill(ls, &ev))
 			hold(ls, &ev);
 		else
 			print_event(ls, &ev);
@@ -752,6 +773,8 @@ follow(struct logscan *ls, const char *path)
 		    (now.st_ino != was.st_ino || now.st_size < ftell(fp))) {
 			FILE *again = fopen(path, "r");
 
+			/* What was written before the rotation comes first. */
+			feed(ls, fp);
 			if (again != NULL) {
 				fclose(fp);
 				fp = again;
