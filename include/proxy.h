@@ -20,7 +20,7 @@
  * env is shared by every session (as with libmilter's callbacks).
  */
 int proxy_serve(int lfd, const struct session_env *env,
-                volatile sig_atomic_t *stop);
+                const volatile sig_atomic_t *stop);
 
 /* One MTA connection, until it quits (the thread's body; for tests). */
 void proxy_session(int mta_fd, struct config *, const struct session_env *);

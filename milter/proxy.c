@@ -38,7 +38,6 @@
 
 /* Macros of one step, as the last 'D' packet for it gave them. */
 struct macro_set {
-	char step;
 	char *buf;
 	const char *name[MACROS_MAX];
 	const char *value[MACROS_MAX];
@@ -602,7 +601,7 @@ negotiate(struct proxy *p)
 	size_t len;
 	int st, i;
 
-	if ((st = mproto_read(p->mta, p->mta_ms, &p->rm, &pkt)) != MP_OK ||
+	if (mproto_read(p->mta, p->mta_ms, &p->rm, &pkt) != MP_OK ||
 	    pkt.cmd != SMFIC_OPTNEG ||
 	    mproto_optneg_decode(&pkt, &offer) != MP_OK)
 		return MP_MALFORMED;
@@ -702,7 +701,8 @@ session_thread(void *arg)
 }
 
 int
-proxy_serve(int lfd, const struct session_env *env, volatile sig_atomic_t *stop)
+proxy_serve(int lfd, const struct session_env *env,
+            const volatile sig_atomic_t *stop)
 {
 	struct pollfd pfd = {lfd, POLLIN, 0};
 	pthread_attr_t attr;
