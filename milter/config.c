@@ -74,8 +74,9 @@ get_choice(struct cload *L, const config_setting_t *s,
 	return -1;
 }
 
+/* A libmilter socket spec, checked for its form (no lookup here). */
 static int
-set_socket(struct cload *L, const config_setting_t *s)
+get_socket(struct cload *L, const config_setting_t *s, const char **dst)
 {
 	const char *v = get_string(L, s);
 
@@ -87,8 +88,14 @@ set_socket(struct cload *L, const config_setting_t *s)
 		return bad(L, s,
 		           "must be inet:PORT@HOST, inet6:PORT@HOST or "
 		           "unix:/path");
-	L->c->socket = v;
+	*dst = v;
 	return 0;
+}
+
+static int
+set_socket(struct cload *L, const config_setting_t *s)
+{
+	return get_socket(L, s, &L->c->socket);
 }
 
 static int
@@ -225,45 +232,33 @@ set_log_format(struct cload *L, const config_setting_t *s)
 }
 
 static int
-set_on_error(struct cload *L, const config_setting_t *s)
+get_on_error(struct cload *L, const config_setting_t *s, enum on_error *dst)
 {
 	static const char *const v[] = {"continue", "tempfail", NULL};
 	int i = get_choice(L, s, v, "must be \"continue\" or \"tempfail\"");
 
 	if (i < 0)
 		return -1;
-	L->c->on_error = i == 0 ? ON_ERROR_CONTINUE : ON_ERROR_TEMPFAIL;
+	*dst = i == 0 ? ON_ERROR_CONTINUE : ON_ERROR_TEMPFAIL;
 	return 0;
+}
+
+static int
+set_on_error(struct cload *L, const config_setting_t *s)
+{
+	return get_on_error(L, s, &L->c->on_error);
 }
 
 static int
 set_upstream(struct cload *L, const config_setting_t *s)
 {
-	const char *v = get_string(L, s);
-
-	if (v == NULL)
-		return -1;
-	if (strncmp(v, "inet:", 5) != 0 && strncmp(v, "inet6:", 6) != 0 &&
-	    strncmp(v, "unix:", 5) != 0 && strncmp(v, "local:", 6) != 0 &&
-	    v[0] != '/')
-		return bad(L, s,
-		           "must be inet:PORT@HOST, inet6:PORT@HOST or "
-		           "unix:/path");
-	L->c->upstream = v;
-	return 0;
+	return get_socket(L, s, &L->c->upstream);
 }
 
 static int
 set_on_upstream_error(struct cload *L, const config_setting_t *s)
 {
-	static const char *const v[] = {"continue", "tempfail", NULL};
-	int i = get_choice(L, s, v, "must be \"tempfail\" or \"continue\"");
-
-	if (i < 0)
-		return -1;
-	L->c->on_upstream_error =
-	    i == 0 ? ON_ERROR_CONTINUE : ON_ERROR_TEMPFAIL;
-	return 0;
+	return get_on_error(L, s, &L->c->on_upstream_error);
 }
 
 static int

@@ -51,19 +51,26 @@ put32(char *p, uint32_t v)
 	p[3] = (char)v;
 }
 
+/* The length counts the command byte: zero is no packet at all. */
+static int
+check_len(uint32_t len)
+{
+	if (len == 0)
+		return MP_MALFORMED;
+	return len - 1 > MPROTO_DATA_MAX ? MP_TOOBIG : MP_OK;
+}
+
 int
 mproto_frame(const char *buf, size_t n, struct mpacket *p, size_t *used)
 {
 	uint32_t len;
+	int st;
 
 	if (n < 4)
 		return MP_MORE;
 	len = get32(buf);
-	/* The length counts the command byte: zero is no packet at all. */
-	if (len == 0)
-		return MP_MALFORMED;
-	if (len - 1 > MPROTO_DATA_MAX)
-		return MP_TOOBIG;
+	if ((st = check_len(len)) != MP_OK)
+		return st;
 	if (n < 4 + (size_t)len)
 		return MP_MORE;
 	p->cmd = buf[4];
@@ -161,10 +168,8 @@ mproto_read(int fd, int timeout_ms, struct mreader *r, struct mpacket *p)
 	if ((st = read_full(fd, head, sizeof(head) - 1, dl)) != MP_OK)
 		return st;
 	len = get32(head);
-	if (len == 0)
-		return MP_MALFORMED;
-	if (len - 1 > MPROTO_DATA_MAX)
-		return MP_TOOBIG;
+	if ((st = check_len(len)) != MP_OK)
+		return st;
 	/* One byte more than the data: decoders may rely on a final NUL. */
 	if (r->cap < (size_t)len + 1) {
 		if ((grown = realloc(r->buf, (size_t)len + 1)) == NULL)

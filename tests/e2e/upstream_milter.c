@@ -12,7 +12,13 @@
  *   up-slow@...      sleeps 30 s before answering (timeouts)
  *   up-die@...       exits at once (a crash mid-session)
  * Subject "upcontent" is rejected at end of message; accepted mail gets
- * "X-Upstream: seen" added.
+ * "X-Upstream: seen" added, and if a recipient was up-addrcpt@... the
+ * recipient <added@localhost> too (envelope changes pass the proxy).
+ *
+ * With UPSTREAM_MACRO_LOG=FILE in the environment, each callback appends
+ * to FILE one line "STAGE NAME=VALUE" per macro it can see (of a list of
+ * every macro Postfix and Sendmail send by default), so that what the MTA
+ * sends directly and through the proxy can be compared.
  *
  * usage: upstream_milter SOCKET
  */
@@ -26,16 +32,97 @@
 
 struct priv {
 	int content;
+	int addrcpt;
 };
+
+/* Every macro Postfix 3.7 and Sendmail 8.17 send to milters by default. */
+static const char *const macro_names[] = {
+    "j", "_", "v", "{daemon_name}", "{daemon_addr}", "{daemon_port}",
+    "{client_addr}", "{client_name}", "{client_port}", "{client_ptr}",
+    "{client_resolve}", "{client_connections}", "{if_name}", "{if_addr}",
+    "{tls_version}", "{cipher}", "{cipher_bits}", "{cert_subject}",
+    "{cert_issuer}", "{verify}", "{server_name}", "{server_addr}", "i",
+    "{auth_type}", "{auth_authen}", "{auth_author}", "{auth_ssf}",
+    "{mail_addr}", "{mail_host}", "{mail_mailer}", "{rcpt_addr}",
+    "{rcpt_host}", "{rcpt_mailer}", "b", "s", "r", NULL};
+
+static void
+log_macros(SMFICTX *ctx, const char *stage)
+{
+	const char *path = getenv("UPSTREAM_MACRO_LOG");
+	FILE *fp;
+	char *v;
+
+	if (path == NULL || *path == '\0' || (fp = fopen(path, "a")) == NULL)
+		return;
+	for (size_t i = 0; macro_names[i] != NULL; i++)
+		if ((v = smfi_getsymval(ctx, (char *)macro_names[i])) != NULL)
+			fprintf(fp, "%s %s=%s\n", stage, macro_names[i], v);
+	fclose(fp);
+}
+
+static struct priv *
+priv_of(SMFICTX *ctx)
+{
+	struct priv *p = smfi_getpriv(ctx);
+
+	if (p == NULL && (p = calloc(1, sizeof(*p))) != NULL)
+		smfi_setpriv(ctx, p);
+	return p;
+}
+
+static sfsistat
+on_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	(void)host;
+	(void)sa;
+	log_macros(ctx, "connect");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_helo(SMFICTX *ctx, char *helo)
+{
+	(void)helo;
+	log_macros(ctx, "helo");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_mail(SMFICTX *ctx, char **argv)
+{
+	(void)argv;
+	log_macros(ctx, "mail");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_data(SMFICTX *ctx)
+{
+	log_macros(ctx, "data");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_eoh(SMFICTX *ctx)
+{
+	log_macros(ctx, "eoh");
+	return SMFIS_CONTINUE;
+}
 
 static sfsistat
 on_rcpt(SMFICTX *ctx, char **argv)
 {
 	const char *r = argv[0];
+	struct priv *p;
 	char text[800];
 
+	log_macros(ctx, "rcpt");
 	if (r[0] == '<')
 		r++;
+	if (strncasecmp(r, "up-addrcpt@", 11) == 0 &&
+	    (p = priv_of(ctx)) != NULL)
+		p->addrcpt = 1;
 	if (strncasecmp(r, "up-reject@", 10) == 0) {
 		smfi_setreply(ctx, "550", "5.7.1", "Rejected by upstream");
 		return SMFIS_REJECT;
@@ -79,13 +166,10 @@ on_rcpt(SMFICTX *ctx, char **argv)
 static sfsistat
 on_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct priv *p = smfi_getpriv(ctx);
+	struct priv *p = priv_of(ctx);
 
-	if (p == NULL) {
-		if ((p = calloc(1, sizeof(*p))) == NULL)
-			return SMFIS_TEMPFAIL;
-		smfi_setpriv(ctx, p);
-	}
+	if (p == NULL)
+		return SMFIS_TEMPFAIL;
 	if (strcasecmp(name, "Subject") == 0 && strstr(value, "upcontent"))
 		p->content = 1;
 	return SMFIS_CONTINUE;
@@ -96,7 +180,9 @@ on_eom(SMFICTX *ctx)
 {
 	struct priv *p = smfi_getpriv(ctx);
 	int content = p != NULL && p->content;
+	int addrcpt = p != NULL && p->addrcpt;
 
+	log_macros(ctx, "eom");
 	free(p);
 	smfi_setpriv(ctx, NULL);
 	if (content) {
@@ -104,6 +190,8 @@ on_eom(SMFICTX *ctx)
 		return SMFIS_REJECT;
 	}
 	smfi_addheader(ctx, "X-Upstream", "seen");
+	if (addrcpt)
+		smfi_addrcpt(ctx, "<added@localhost>");
 	return SMFIS_CONTINUE;
 }
 
@@ -118,7 +206,12 @@ on_abort(SMFICTX *ctx)
 static struct smfiDesc desc = {
     .xxfi_name = "upstream-test",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_ADDRCPT,
+    .xxfi_connect = on_connect,
+    .xxfi_helo = on_helo,
+    .xxfi_envfrom = on_mail,
+    .xxfi_data = on_data,
+    .xxfi_eoh = on_eoh,
     .xxfi_envrcpt = on_rcpt,
     .xxfi_header = on_header,
     .xxfi_eom = on_eom,
