@@ -349,7 +349,7 @@ apply_defaults(struct config *c)
 {
 	reply_site_defaults(&c->site);
 	c->socket = CONFIG_DEFAULT_SOCKET;
-	c->timeout = 300;
+	c->timeout = 7210; /* libmilter's: longer than any MTA's own timeouts */
 	c->log = LOG_TO_SYSLOG;
 	c->log_format = LOG_FORMAT_TEXT;
 	c->on_error = ON_ERROR_CONTINUE;

@@ -195,7 +195,7 @@ check_defaults(const struct config *c)
 	assert_null(c->group);
 	assert_null(c->pidfile);
 	assert_false(c->umask_set);
-	assert_int_equal(c->timeout, 300);
+	assert_int_equal(c->timeout, 7210);
 	assert_int_equal(c->log, LOG_TO_SYSLOG);
 	assert_int_equal(c->log_format, LOG_FORMAT_TEXT);
 	assert_int_equal(c->on_error, ON_ERROR_CONTINUE);
