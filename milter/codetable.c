@@ -495,6 +495,8 @@ load(const char *name, const char *text, const char *path, struct diag *d)
 struct codetable *
 codetable_load_file(const char *path, struct diag *d)
 {
+	if (diag_check_private(d, path) != 0)
+		return NULL;
 	return load(path, NULL, path, d);
 }
 

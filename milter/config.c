@@ -440,6 +440,10 @@ config_load(const char *path, const char *codes, struct diag *d)
 		config_free(c);
 		return NULL;
 	}
+	if (diag_check_private(d, path) != 0) {
+		config_free(c);
+		return NULL;
+	}
 	if (config_read_file(&c->cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
 			diag_add(d, path, 0, "cannot read file");

@@ -257,6 +257,16 @@ drop_privileges(const struct config *c)
 		        strerror(errno));
 		return -1;
 	}
+	/* Never go on as root when told not to: check it took. */
+	if ((pw != NULL && pw->pw_uid != 0 &&
+	     (getuid() == 0 || geteuid() == 0 || setuid(0) == 0)) ||
+	    getgid() != gid || getegid() != gid) {
+		fprintf(stderr,
+		        "milter-annotate: still privileged after "
+		        "dropping to %s; refusing to run\n",
+		        c->user != NULL ? c->user : c->group);
+		return -1;
+	}
 	return 0;
 }
 

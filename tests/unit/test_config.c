@@ -554,6 +554,46 @@ test_codes_missing(void **state)
 	free(path);
 }
 
+/*
+ * A configuration or table that others may write is refused, with the
+ * fix in the message; the same files with o-w load.
+ */
+static void
+test_world_writable(void **state)
+{
+	char *tmp = unit_mkdtemp(), *cfg, *table, *want;
+	struct config *c;
+	struct diag d;
+
+	(void)state;
+	table = unit_write(tmp, "codes.conf", SMALL_TABLE);
+	cfg = unit_write(tmp, "w.conf", "codes = \"codes.conf\";\n");
+
+	assert_int_equal(chmod(cfg, 0666), 0);
+	diag_init(&d);
+	assert_null(config_load(cfg, NULL, &d));
+	assert_true(asprintf(&want,
+	                     "%s: refused: writable by others (chmod o-w %s)",
+	                     cfg, cfg) > 0);
+	assert_true(diag_has(&d, want));
+	free(want);
+
+	assert_int_equal(chmod(cfg, 0644), 0);
+	assert_int_equal(chmod(table, 0646), 0);
+	diag_init(&d);
+	assert_null(config_load(cfg, NULL, &d));
+	assert_true(diag_has_like(&d, table, "writable by others"));
+
+	assert_int_equal(chmod(table, 0644), 0);
+	diag_init(&d);
+	c = config_load(cfg, NULL, &d);
+	assert_non_null(c);
+	config_free(c);
+	free(cfg);
+	free(table);
+	unit_rmdir(tmp);
+}
+
 /* Relative tables are read from the configuration file's folder. */
 static void
 test_codes_relative(void **state)
@@ -649,6 +689,7 @@ main(void)
 	    cmocka_unit_test(test_width_limits),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_codes_missing),
+	    cmocka_unit_test(test_world_writable),
 	    cmocka_unit_test(test_codes_relative),
 	    cmocka_unit_test(test_override),
 	};
