@@ -647,7 +647,7 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
 	struct session_env penv = *env;
 	struct proxy *p = calloc(1, sizeof(*p));
 	struct mpacket pkt;
-	int st;
+	int st, quit = 0;
 
 	if (p == NULL)
 		return;
@@ -665,11 +665,12 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
 				break;
 			if (command(p, &pkt) != MP_OK)
 				break;
-			if (pkt.cmd == SMFIC_QUIT)
+			if ((quit = pkt.cmd == SMFIC_QUIT))
 				break;
 		}
 	}
-	if (p->up >= 0)
+	/* The MTA went away without QUIT: tell the upstream ourselves. */
+	if (p->up >= 0 && !quit)
 		mproto_write(p->up, p->up_ms, SMFIC_QUIT, NULL, 0);
 	up_close(p);
 	macros_clear(p, macro_steps);
