@@ -19,5 +19,10 @@ int sockspec_parse(const char *spec, struct sockspec *, const char **why);
 int sockspec_listen(const struct sockspec *);
 /* A connected socket within timeout_ms, or -1 with errno set. */
 int sockspec_connect(const struct sockspec *, int timeout_ms);
+/*
+ * Send small packets at once: the milter protocol is a dialogue of small
+ * packets, and Nagle's algorithm with delayed ACKs costs ~40 ms each.
+ */
+void sockspec_nodelay(int fd);
 
 #endif

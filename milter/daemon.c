@@ -344,6 +344,8 @@ daemon_main(const struct options *o)
 	D.socket = o->socket != NULL ? o->socket : c->socket;
 	D.pidfile = o->pidfile != NULL ? o->pidfile : c->pidfile;
 	D.proxy = c->upstream != NULL;
+	/* A peer that closes must cost one session, never the process. */
+	signal(SIGPIPE, SIG_IGN);
 	log_init("milter-annotate");
 	penv.stats = &D.stats;
 	penv.force_stderr = o->foreground;

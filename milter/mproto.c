@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -195,7 +196,10 @@ write_full(int fd, const char *buf, size_t n, const struct timespec *deadline)
 	while (n > 0) {
 		if ((st = wait_fd(fd, POLLOUT, deadline)) != MP_OK)
 			return st;
-		w = write(fd, buf, n);
+		/* A peer that has gone must not kill the process (SIGPIPE). */
+		w = send(fd, buf, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(fd, buf, n);
 		if (w < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

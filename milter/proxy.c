@@ -719,6 +719,7 @@ proxy_serve(int lfd, const struct session_env *env,
 			continue;
 		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 			continue;
+		sockspec_nodelay(fd);
 		if ((c = malloc(sizeof(*c))) == NULL) {
 			close(fd);
 			continue;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,9 +139,19 @@ sockspec_connect(const struct sockspec *s, int timeout_ms)
 			goto fail;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	sockspec_nodelay(fd);
 	return fd;
 fail:
 	close(fd);
 	errno = err != 0 ? err : EIO;
 	return -1;
+}
+
+void
+sockspec_nodelay(int fd)
+{
+	int on = 1;
+
+	/* Not a TCP socket (unix): nothing to do, and no harm. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }

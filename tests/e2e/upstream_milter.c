@@ -36,28 +36,32 @@ struct priv {
 };
 
 /* Every macro Postfix 3.7 and Sendmail 8.17 send to milters by default. */
-static const char *const macro_names[] = {
-    "j", "_", "v", "{daemon_name}", "{daemon_addr}", "{daemon_port}",
-    "{client_addr}", "{client_name}", "{client_port}", "{client_ptr}",
-    "{client_resolve}", "{client_connections}", "{if_name}", "{if_addr}",
-    "{tls_version}", "{cipher}", "{cipher_bits}", "{cert_subject}",
-    "{cert_issuer}", "{verify}", "{server_name}", "{server_addr}", "i",
-    "{auth_type}", "{auth_authen}", "{auth_author}", "{auth_ssf}",
-    "{mail_addr}", "{mail_host}", "{mail_mailer}", "{rcpt_addr}",
-    "{rcpt_host}", "{rcpt_mailer}", "b", "s", "r", NULL};
+static const char macro_names[] =
+    "j _ v {daemon_name} {daemon_addr} {daemon_port} {client_addr} "
+    "{client_name} {client_port} {client_ptr} {client_resolve} "
+    "{client_connections} {if_name} {if_addr} {tls_version} {cipher} "
+    "{cipher_bits} {cert_subject} {cert_issuer} {verify} {server_name} "
+    "{server_addr} i {auth_type} {auth_authen} {auth_author} {auth_ssf} "
+    "{mail_addr} {mail_host} {mail_mailer} {rcpt_addr} {rcpt_host} "
+    "{rcpt_mailer} b s r";
 
 static void
 log_macros(SMFICTX *ctx, const char *stage)
 {
 	const char *path = getenv("UPSTREAM_MACRO_LOG");
+	char name[64], *v;
+	const char *m;
+	size_t n;
 	FILE *fp;
-	char *v;
 
 	if (path == NULL || *path == '\0' || (fp = fopen(path, "a")) == NULL)
 		return;
-	for (size_t i = 0; macro_names[i] != NULL; i++)
-		if ((v = smfi_getsymval(ctx, (char *)macro_names[i])) != NULL)
-			fprintf(fp, "%s %s=%s\n", stage, macro_names[i], v);
+	for (m = macro_names; *m != '\0'; m += n + (m[n] == ' ')) {
+		n = strcspn(m, " ");
+		snprintf(name, sizeof(name), "%.*s", (int)n, m);
+		if ((v = smfi_getsymval(ctx, name)) != NULL)
+			fprintf(fp, "%s %s=%s\n", stage, name, v);
+	}
 	fclose(fp);
 }
 
