@@ -34,7 +34,7 @@ struct mpacket {
 	const char *data; /* into the reader's buffer, NUL after it */
 };
 
-/* A reader's buffer grows as packets need, up to MPROTO_DATA_MAX + 1. */
+/* A reader's buffer grows as packets need: command, data and a NUL. */
 struct mreader {
 	char *buf;
 	size_t cap;

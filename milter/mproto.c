@@ -197,7 +197,11 @@ write_full(int fd, const char *buf, size_t n, const struct timespec *deadline)
 		if ((st = wait_fd(fd, POLLOUT, deadline)) != MP_OK)
 			return st;
 		/* A peer that has gone must not kill the process (SIGPIPE). */
-		w = send(fd, buf, n, MSG_NOSIGNAL);
+		/*
+		 * Never block inside send: POLLOUT means some room, not room
+		 * for n bytes, and a blocking send would outlive the deadline.
+		 */
+		w = send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && errno == ENOTSOCK)
 			w = write(fd, buf, n);
 		if (w < 0) {
@@ -313,6 +317,8 @@ mproto_connect_decode(const struct mpacket *p, struct mconnect *c)
 	c->family = nul[1];
 	if (c->family == 'U') /* SMFIA_UNKNOWN: nothing follows */
 		return MP_OK;
+	if (c->family != '4' && c->family != '6' && c->family != 'L')
+		return MP_MALFORMED;
 	if (end - (nul + 2) < 3 || end[-1] != '\0')
 		return MP_MALFORMED;
 	c->port =
