@@ -403,6 +403,10 @@ define(\`confSERVICE_SWITCH_FILE', \`$dir/service.switch')dnl
 define(\`confHOSTS_FILE', \`/etc/hosts')dnl
 define(\`confHELP_FILE', \`$dir/helpfile')dnl
 define(\`confDELIVERY_MODE', \`q')dnl
+dnl A busy test machine must not make Sendmail refuse or queue connections.
+define(\`confREFUSE_LA', \`1000')dnl
+define(\`confQUEUE_LA', \`1000')dnl
+define(\`confDELAY_LA', \`0')dnl
 define(\`confDONT_PROBE_INTERFACES', \`true')dnl
 define(\`confTO_IDENT', \`0s')dnl
 define(\`confLOG_LEVEL', \`9')dnl
