@@ -4,7 +4,7 @@
 #   make run        start the milter in the foreground on inet:8891@127.0.0.1
 #   make test       unit tests (cmocka) and end-to-end tests (real MTAs)
 #   make deps       install the Debian packages needed to build and test
-#   make bench      reply engine throughput against a plain copy
+#   make bench      benchmarks: reply engine, milter under load, Postfix, memory
 #   make install    PREFIX=/usr/local DESTDIR= honoured
 #   make lint       clang-format and cppcheck
 
@@ -127,12 +127,26 @@ unit: all unit-bins
 e2e: all unit-bins
 	@bash tests/run.sh e2e
 
+# Benchmarks (not part of make test): the reply engine, then the milter
+# under a protocol load driver, through Postfix, and its memory
+# (tests/bench/bench.sh; BENCH_* variables scale it, see BENCHMARKS.md).
+BENCH_BINS := $(BUILD)/bench-reply $(BUILD)/bench-milter $(BUILD)/bench-noop-milter
+
 bench: all
-	@$(MAKE) --no-print-directory $(BUILD)/bench-reply
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@$(BUILD)/bench-reply
+	@bash tests/bench/bench.sh
 
 $(BUILD)/bench-reply: tests/bench/bench_reply.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+# The load driver speaks the milter protocol with the project's mproto.
+$(BUILD)/bench-milter: tests/bench/bench_milter.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lm
+
+# The floor: a libmilter milter that answers "continue" to everything.
+$(BUILD)/bench-noop-milter: tests/bench/noop_milter.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -161,10 +175,11 @@ install: all
 
 lint:
 	clang-format --dry-run --Werror milter/*.c include/*.h tests/unit/*.c \
-	  tests/unit/*.h tests/bench/*.c
+	  tests/unit/*.h tests/bench/*.c tests/tools/*.c tests/fuzz/*.c \
+	  tests/e2e/*.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance \
 	  --std=c11 --inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \
-	  -Iinclude milter tests/bench
+	  -Iinclude milter tests/bench tests/tools
 
 clean:
 	rm -rf $(BUILD)

@@ -94,6 +94,14 @@ log_quote(enum log_format f, const char *v, char *dst, size_t cap)
 			p += u - 1;
 			continue;
 		}
+		/* Plain bytes, nearly all of them, are copied as they are:
+		 * formatting each one was most of an annotated reply's cost. */
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+			if (n + 1 + (quote ? 1 : 0) + 1 > cap)
+				break;
+			dst[n++] = (char)*p;
+			continue;
+		}
 		if (*p == '"' || *p == '\\')
 			snprintf(esc, sizeof(esc), "\\%c", *p);
 		else if (*p >= 0x80 && f == LOG_FORMAT_JSON)
@@ -103,8 +111,6 @@ log_quote(enum log_format f, const char *v, char *dst, size_t cap)
 			snprintf(esc, sizeof(esc),
 			         f == LOG_FORMAT_JSON ? "\\u%04x" : "\\x%02x",
 			         *p);
-		else
-			snprintf(esc, sizeof(esc), "%c", *p);
 		need = strlen(esc);
 		if (n + need + (quote ? 1 : 0) + 1 > cap)
 			break;

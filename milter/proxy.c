@@ -665,8 +665,10 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
 				break;
 			if (command(p, &pkt) != MP_OK)
 				break;
-			if ((quit = pkt.cmd == SMFIC_QUIT))
+			if (pkt.cmd == SMFIC_QUIT) {
+				quit = 1;
 				break;
+			}
 		}
 	}
 	/* The MTA went away without QUIT: tell the upstream ourselves. */

@@ -99,7 +99,7 @@ sockspec_listen(const struct sockspec *s)
 	if (s->path == NULL)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (bind(fd, (const struct sockaddr *)&s->addr, s->len) != 0 ||
-	    listen(fd, 128) != 0) {
+	    listen(fd, SOMAXCONN) != 0) {
 		int e = errno;
 
 		close(fd);
