@@ -80,4 +80,8 @@ int mproto_connect_decode(const struct mpacket *, struct mconnect *);
 int mproto_strings(const struct mpacket *, size_t skip, const char **out,
                    size_t max);
 
+/* SMFIP_NO* and SMFIP_NR_* for a command letter; 0 where there is none. */
+uint32_t mproto_no_flag(char cmd);
+uint32_t mproto_nr_flag(char cmd);
+
 #endif

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libmilter/mfdef.h>
+
 #include "mproto.h"
 
 const char *
@@ -325,4 +327,60 @@ mproto_connect_decode(const struct mpacket *p, struct mconnect *c)
 	    (uint16_t)((unsigned char)nul[2] << 8 | (unsigned char)nul[3]);
 	c->addr = nul + 4;
 	return MP_OK;
+}
+
+/* The step's "don't send" flag; 0 where there is none. */
+uint32_t
+mproto_no_flag(char cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT:
+		return SMFIP_NOCONNECT;
+	case SMFIC_HELO:
+		return SMFIP_NOHELO;
+	case SMFIC_MAIL:
+		return SMFIP_NOMAIL;
+	case SMFIC_RCPT:
+		return SMFIP_NORCPT;
+	case SMFIC_BODY:
+		return SMFIP_NOBODY;
+	case SMFIC_HEADER:
+		return SMFIP_NOHDRS;
+	case SMFIC_EOH:
+		return SMFIP_NOEOH;
+	case SMFIC_UNKNOWN:
+		return SMFIP_NOUNKNOWN;
+	case SMFIC_DATA:
+		return SMFIP_NODATA;
+	default:
+		return 0;
+	}
+}
+
+/* The step's "no reply" flag; 0 where there is none. */
+uint32_t
+mproto_nr_flag(char cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT:
+		return SMFIP_NR_CONN;
+	case SMFIC_HELO:
+		return SMFIP_NR_HELO;
+	case SMFIC_MAIL:
+		return SMFIP_NR_MAIL;
+	case SMFIC_RCPT:
+		return SMFIP_NR_RCPT;
+	case SMFIC_BODY:
+		return SMFIP_NR_BODY;
+	case SMFIC_HEADER:
+		return SMFIP_NR_HDR;
+	case SMFIC_EOH:
+		return SMFIP_NR_EOH;
+	case SMFIC_UNKNOWN:
+		return SMFIP_NR_UNKN;
+	case SMFIC_DATA:
+		return SMFIP_NR_DATA;
+	default:
+		return 0;
+	}
 }

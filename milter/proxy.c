@@ -161,61 +161,6 @@ macros_store(struct proxy *p, const struct mpacket *pkt)
 
 /* Protocol flags. */
 
-/* The step's "don't send" and "no reply" flags; 0 where there are none. */
-static uint32_t
-no_flag(char cmd)
-{
-	switch (cmd) {
-	case SMFIC_CONNECT:
-		return SMFIP_NOCONNECT;
-	case SMFIC_HELO:
-		return SMFIP_NOHELO;
-	case SMFIC_MAIL:
-		return SMFIP_NOMAIL;
-	case SMFIC_RCPT:
-		return SMFIP_NORCPT;
-	case SMFIC_BODY:
-		return SMFIP_NOBODY;
-	case SMFIC_HEADER:
-		return SMFIP_NOHDRS;
-	case SMFIC_EOH:
-		return SMFIP_NOEOH;
-	case SMFIC_UNKNOWN:
-		return SMFIP_NOUNKNOWN;
-	case SMFIC_DATA:
-		return SMFIP_NODATA;
-	default:
-		return 0;
-	}
-}
-
-static uint32_t
-nr_flag(char cmd)
-{
-	switch (cmd) {
-	case SMFIC_CONNECT:
-		return SMFIP_NR_CONN;
-	case SMFIC_HELO:
-		return SMFIP_NR_HELO;
-	case SMFIC_MAIL:
-		return SMFIP_NR_MAIL;
-	case SMFIC_RCPT:
-		return SMFIP_NR_RCPT;
-	case SMFIC_BODY:
-		return SMFIP_NR_BODY;
-	case SMFIC_HEADER:
-		return SMFIP_NR_HDR;
-	case SMFIC_EOH:
-		return SMFIP_NR_EOH;
-	case SMFIC_UNKNOWN:
-		return SMFIP_NR_UNKN;
-	case SMFIC_DATA:
-		return SMFIP_NR_DATA;
-	default:
-		return 0;
-	}
-}
-
 /* Whether a peer that negotiated proto answers cmd. */
 static int
 answers(uint32_t proto, char cmd)
@@ -227,7 +172,7 @@ answers(uint32_t proto, char cmd)
 	case SMFIC_QUIT_NC:
 		return 0;
 	default:
-		return (proto & nr_flag(cmd)) == 0;
+		return (proto & mproto_nr_flag(cmd)) == 0;
 	}
 }
 
@@ -418,7 +363,7 @@ forward(struct proxy *p, const struct mpacket *pkt)
 
 	if (p->failed)
 		return answer_failed(p, pkt->cmd);
-	if ((p->up_proto & no_flag(pkt->cmd)) != 0)
+	if ((p->up_proto & mproto_no_flag(pkt->cmd)) != 0)
 		return answers(p->mta_proto, pkt->cmd)
 		           ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
 		           : MP_OK;

@@ -207,61 +207,6 @@ step_name(char cmd)
 	}
 }
 
-/* The step's "don't send" flag and "no reply" flag; 0 where none. */
-static uint32_t
-no_flag(char cmd)
-{
-	switch (cmd) {
-	case SMFIC_CONNECT:
-		return SMFIP_NOCONNECT;
-	case SMFIC_HELO:
-		return SMFIP_NOHELO;
-	case SMFIC_MAIL:
-		return SMFIP_NOMAIL;
-	case SMFIC_RCPT:
-		return SMFIP_NORCPT;
-	case SMFIC_BODY:
-		return SMFIP_NOBODY;
-	case SMFIC_HEADER:
-		return SMFIP_NOHDRS;
-	case SMFIC_EOH:
-		return SMFIP_NOEOH;
-	case SMFIC_UNKNOWN:
-		return SMFIP_NOUNKNOWN;
-	case SMFIC_DATA:
-		return SMFIP_NODATA;
-	default:
-		return 0;
-	}
-}
-
-static uint32_t
-nr_flag(char cmd)
-{
-	switch (cmd) {
-	case SMFIC_CONNECT:
-		return SMFIP_NR_CONN;
-	case SMFIC_HELO:
-		return SMFIP_NR_HELO;
-	case SMFIC_MAIL:
-		return SMFIP_NR_MAIL;
-	case SMFIC_RCPT:
-		return SMFIP_NR_RCPT;
-	case SMFIC_BODY:
-		return SMFIP_NR_BODY;
-	case SMFIC_HEADER:
-		return SMFIP_NR_HDR;
-	case SMFIC_EOH:
-		return SMFIP_NR_EOH;
-	case SMFIC_UNKNOWN:
-		return SMFIP_NR_UNKN;
-	case SMFIC_DATA:
-		return SMFIP_NR_DATA;
-	default:
-		return 0;
-	}
-}
-
 static int
 is_final(char r)
 {
@@ -456,15 +401,15 @@ send_packet(const char *what, char cmd, const char *data, size_t len)
 static void
 step(char cmd, const char *data, size_t len)
 {
-	if (!D.send_all && (D.protocol & no_flag(cmd)) != 0) {
+	if (!D.send_all && (D.protocol & mproto_no_flag(cmd)) != 0) {
 		queue_clear();
 		note("%s not sent: the milter negotiated not to see it "
 		     "(protocol flag 0x%x)",
-		     step_name(cmd), (unsigned)no_flag(cmd));
+		     step_name(cmd), (unsigned)mproto_no_flag(cmd));
 		return;
 	}
 	send_packet(step_name(cmd), cmd, data, len);
-	if (cmd == SMFIC_BODYEOB || (D.protocol & nr_flag(cmd)) == 0)
+	if (cmd == SMFIC_BODYEOB || (D.protocol & mproto_nr_flag(cmd)) == 0)
 		read_answer(cmd);
 }
 
