@@ -83,5 +83,7 @@ int mproto_strings(const struct mpacket *, size_t skip, const char **out,
 /* SMFIP_NO* and SMFIP_NR_* for a command letter; 0 where there is none. */
 uint32_t mproto_no_flag(char cmd);
 uint32_t mproto_nr_flag(char cmd);
+/* A command's step as logs name it: "rcpt", "eom"; "other" if none. */
+const char *mproto_step_name(char cmd);
 
 #endif

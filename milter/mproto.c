@@ -384,3 +384,34 @@ mproto_nr_flag(char cmd)
 		return 0;
 	}
 }
+
+const char *
+mproto_step_name(char cmd)
+{
+	switch (cmd) {
+	case SMFIC_CONNECT:
+		return "connect";
+	case SMFIC_HELO:
+		return "helo";
+	case SMFIC_MAIL:
+		return "mail";
+	case SMFIC_RCPT:
+		return "rcpt";
+	case SMFIC_DATA:
+		return "data";
+	case SMFIC_HEADER:
+		return "header";
+	case SMFIC_EOH:
+		return "eoh";
+	case SMFIC_BODY:
+		return "body";
+	case SMFIC_BODYEOB:
+		return "eom";
+	case SMFIC_UNKNOWN:
+		return "unknown";
+	case SMFIC_OPTNEG:
+		return "optneg";
+	default:
+		return "other";
+	}
+}

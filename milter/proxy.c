@@ -176,33 +176,6 @@ answers(uint32_t proto, char cmd)
 	}
 }
 
-static const char *
-step_name(char cmd)
-{
-	switch (cmd) {
-	case SMFIC_CONNECT:
-		return "connect";
-	case SMFIC_HELO:
-		return "helo";
-	case SMFIC_MAIL:
-		return "mail";
-	case SMFIC_RCPT:
-		return "rcpt";
-	case SMFIC_DATA:
-		return "data";
-	case SMFIC_HEADER:
-		return "header";
-	case SMFIC_EOH:
-		return "eoh";
-	case SMFIC_BODY:
-		return "body";
-	case SMFIC_BODYEOB:
-		return "eom";
-	default:
-		return "other";
-	}
-}
-
 /* Failures. */
 
 static struct log_dest
@@ -270,7 +243,7 @@ answer_failed(struct proxy *p, char cmd)
 	if (p->cfg->on_upstream_error == ON_ERROR_CONTINUE)
 		return to_mta(p, SMFIR_CONTINUE, NULL, 0);
 	p->ylen = 0;
-	a = session_reply(&p->s, step_name(cmd), BARE_TEMPFAIL,
+	a = session_reply(&p->s, mproto_step_name(cmd), BARE_TEMPFAIL,
 	                  "upstream-error");
 	return answer_mta(p, a == ACT_CONTINUE ? ACT_TEMPFAIL : a);
 }
@@ -314,7 +287,7 @@ relay_final(struct proxy *p, char cmd, const struct mpacket *pkt)
 		return to_mta(p, pkt->cmd, pkt->data, pkt->len);
 	}
 	p->ylen = 0;
-	a = session_reply(&p->s, step_name(cmd), text, "upstream");
+	a = session_reply(&p->s, mproto_step_name(cmd), text, "upstream");
 	if (a == ACT_CONTINUE || p->ylen == 0)
 		return to_mta(p, pkt->cmd, pkt->data, pkt->len);
 	return to_mta(p, SMFIR_REPLYCODE, p->y, p->ylen + 1);

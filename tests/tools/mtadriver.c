@@ -176,37 +176,6 @@ printable(const char *data, size_t len)
 	return out;
 }
 
-static const char *
-step_name(char cmd)
-{
-	switch (cmd) {
-	case SMFIC_CONNECT:
-		return "connect";
-	case SMFIC_HELO:
-		return "helo";
-	case SMFIC_MAIL:
-		return "mail";
-	case SMFIC_RCPT:
-		return "rcpt";
-	case SMFIC_DATA:
-		return "data";
-	case SMFIC_HEADER:
-		return "header";
-	case SMFIC_EOH:
-		return "eoh";
-	case SMFIC_BODY:
-		return "body";
-	case SMFIC_BODYEOB:
-		return "eom";
-	case SMFIC_UNKNOWN:
-		return "unknown";
-	case SMFIC_OPTNEG:
-		return "optneg";
-	default:
-		return "command";
-	}
-}
-
 static int
 is_final(char r)
 {
@@ -366,22 +335,22 @@ read_answer(char cmd)
 	uint32_t action;
 
 	for (;;) {
-		read_reply(step_name(cmd), &p, 0);
+		read_reply(mproto_step_name(cmd), &p, 0);
 		queue_push(p.cmd, printable(p.data, p.len));
 		if (is_final(p.cmd))
 			return;
 		if (!modification(p.cmd, &action))
 			die(EX_FAIL, "%s: unexpected reply '%c' (0x%02x)",
-			    step_name(cmd), p.cmd, (unsigned char)p.cmd);
+			    mproto_step_name(cmd), p.cmd, (unsigned char)p.cmd);
 		if (cmd != SMFIC_BODYEOB)
 			die(EX_FAIL,
 			    "%s: modification '%c' before end of message",
-			    step_name(cmd), p.cmd);
+			    mproto_step_name(cmd), p.cmd);
 		if ((D.actions & action) != action)
 			die(EX_FAIL,
 			    "%s: modification '%c' needs action 0x%x, not "
 			    "negotiated (0x%x)",
-			    step_name(cmd), p.cmd, (unsigned)action,
+			    mproto_step_name(cmd), p.cmd, (unsigned)action,
 			    (unsigned)D.actions);
 	}
 }
@@ -405,10 +374,10 @@ step(char cmd, const char *data, size_t len)
 		queue_clear();
 		note("%s not sent: the milter negotiated not to see it "
 		     "(protocol flag 0x%x)",
-		     step_name(cmd), (unsigned)mproto_no_flag(cmd));
+		     mproto_step_name(cmd), (unsigned)mproto_no_flag(cmd));
 		return;
 	}
-	send_packet(step_name(cmd), cmd, data, len);
+	send_packet(mproto_step_name(cmd), cmd, data, len);
 	if (cmd == SMFIC_BODYEOB || (D.protocol & mproto_nr_flag(cmd)) == 0)
 		read_answer(cmd);
 }
