@@ -417,3 +417,63 @@ e2e_counters_line() {
 
 # Strip the "YYYY-MM-DDTHH:MM:SS milter-annotate: " prefix of the milter's stderr log lines.
 ma_strip_stamp() { sed -E 's/^[0-9T:-]+ milter-annotate: //'; }
+
+# SIGUSR1 counters, then SIGHUP with a broken file (the old rules stay) and
+# with a fixed one (picked up). Uses the calling test's send and rule_case;
+# PREFIX is what the MTA puts before the first line's text at RCPT
+# (Sendmail: "<blocked@localhost>"), empty for Postfix.
+e2e_signal_checks() {
+    local prefix=$1 mark log bad_line
+    # ---- SIGUSR1: counters -------------------------------------------------------------------------
+
+    mark=$(ma_log_lines m)
+    kill -USR1 "$(ma_pid m)"
+    if wait_for_log "$MLOG" "$mark" 'milter-annotate: counters ' 5; then
+        expect_eq "SIGUSR1: counters line" "$(e2e_counters_line)" \
+            "$(ma_log_since m "$mark" | grep ' counters ' | head -n 1 | ma_strip_stamp)"
+    else
+        fail "SIGUSR1: no counters line logged within 5 s"
+    fi
+
+    # ---- SIGHUP: a broken file keeps the old rules, a fixed one is picked up ------------------------
+
+    NEW_TEXT="Relaying denied: authenticate first (v2)"
+    e2e_rules_conf "$CONF" "$NEW_TEXT" ',
+      { name = "broken"; stage = "rcpt";
+        rcpt = "^(unclosed";
+        reply = "550 5.7.1 never used"; }'
+    bad_line=$(grep -n 'rcpt = "^(unclosed"' "$CONF" | cut -d: -f1)
+    check "the broken file fails -n at line $bad_line" \
+        "! '$MA_BIN' -n -c '$CONF' >/dev/null 2>&1"
+    mark=$(ma_log_lines m)
+    kill -HUP "$(ma_pid m)"
+    if wait_for_log "$MLOG" "$mark" 'reload failed' 5; then
+        log=$(ma_log_since m "$mark")
+        expect_contains "SIGHUP broken: FILE:LINE of the bad regex logged" "$log" \
+            "$CONF:$bad_line: rule 'broken': rcpt regex cannot be compiled"
+        expect_contains "SIGHUP broken: old configuration kept" "$log" \
+            "reload failed: keeping the configuration in force"
+    else
+        fail "SIGHUP broken: no 'reload failed' line within 5 s"
+        ma_log_since m "$mark" | sed 's/^/         | /'
+    fi
+    check "SIGHUP broken: the milter still runs" "_mta_alive $(ma_pid m)"
+    send "RCPT TO:<blocked@localhost> after the broken reload" \
+        --from a@localhost --to blocked@localhost --quit-after RCPT
+    rule_case "after broken reload: old rule" "550 5.7.1 Relaying denied" 'RCPT TO:' ${prefix:+"$prefix"}
+
+    e2e_rules_conf "$CONF" "$NEW_TEXT"
+    mark=$(ma_log_lines m)
+    kill -HUP "$(ma_pid m)"
+    if wait_for_log "$MLOG" "$mark" "reloaded $CONF" 5; then
+        pass "SIGHUP fixed: reloaded"
+    else
+        fail "SIGHUP fixed: no 'reloaded $CONF' line within 5 s"
+        ma_log_since m "$mark" | sed 's/^/         | /'
+    fi
+    send "RCPT TO:<blocked@localhost> after the fixed reload" \
+        --from a@localhost --to blocked@localhost --quit-after RCPT
+    rule_case "after fixed reload: new text" "550 5.7.1 $NEW_TEXT" 'RCPT TO:' ${prefix:+"$prefix"}
+    expect_eq "after fixed reload: first line" "550-5.7.1 ${prefix:+$prefix... }$NEW_TEXT" \
+        "$(sw_reply_to 'RCPT TO:' | head -n 1)"
+}
