@@ -9,9 +9,9 @@
  * placeholders take the patterns' named captures (the blocklist zone, the
  * size limit).
  *
- * All patterns are compiled once, into one expression whose callouts
- * record every cause that matches anywhere in the text, so classifying a
- * reply is a single scan whatever the number of causes. Causes are tried in
+ * All patterns are compiled once (JIT); a prefilter (prefilter.h) finds in
+ * one pass over the text which patterns can match at all, so only a few
+ * run per reply whatever the number of causes. Causes are tried in
  * table order: the first that matches and applies to the reply's codes
  * wins; failing that, a cause "implied by" the reply's enhanced code.
  */
