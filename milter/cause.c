@@ -360,7 +360,7 @@ rt_applies(const struct cause_rt *c, const struct reply *r)
 /* Copy the set named groups of the cause's own match into the hit. */
 static void
 take_captures(const struct causeset *cs, const struct cause_rt *c,
-              const struct reply *r, struct cause_hit *hit)
+              const char *text, size_t textlen, struct cause_hit *hit)
 {
 	pcre2_match_data *md;
 	PCRE2_SIZE *ov;
@@ -370,8 +370,8 @@ take_captures(const struct causeset *cs, const struct cause_rt *c,
 
 	if ((md = pcre2_match_data_create_from_pattern(c->rx, NULL)) == NULL)
 		return;
-	if (pcre2_match(c->rx, (PCRE2_SPTR)r->text, r->textlen, 0, 0, md,
-	                cs->mc) <= 0)
+	if (pcre2_match(c->rx, (PCRE2_SPTR)text, textlen, 0, 0, md, cs->mc) <=
+	    0)
 		goto out;
 	ov = pcre2_get_ovector_pointer(md);
 	pcre2_pattern_info(c->rx, PCRE2_INFO_NAMECOUNT, &count);
@@ -390,8 +390,7 @@ take_captures(const struct causeset *cs, const struct cause_rt *c,
 		if (len >= sizeof(cap->value))
 			len = sizeof(cap->value) - 1;
 		for (k = 0; k < len; k++) {
-			unsigned char ch =
-			    (unsigned char)r->text[ov[2 * g] + k];
+			unsigned char ch = (unsigned char)text[ov[2 * g] + k];
 
 			cap->value[k] =
 			    ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
@@ -425,7 +424,8 @@ any_seen(const uint64_t *seen, unsigned first, size_t n)
 /* Whether one of the cause's patterns that passed the prefilter matches. */
 static bool
 rt_matches(const struct causeset *cs, const struct cause_rt *c,
-           const struct reply *r, const uint64_t *seen, pcre2_match_data **md)
+           const char *text, size_t len, const uint64_t *seen,
+           pcre2_match_data **md)
 {
 	size_t k;
 	unsigned id;
@@ -439,19 +439,22 @@ rt_matches(const struct causeset *cs, const struct cause_rt *c,
 		if (*md == NULL &&
 		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
 			return false;
-		if (pcre2_match(c->prx[k], (PCRE2_SPTR)r->text, r->textlen, 0,
-		                0, *md, cs->mc) > 0)
+		/* 0 is a match too: md has room for no capture group. */
+		if (pcre2_match(c->prx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
+		                cs->mc) >= 0)
 			return true;
 	}
 	return false;
 }
 
-void
-cause_classify(const struct causeset *cs, const struct reply *r,
-               struct cause_hit *hit)
+static void
+classify(const struct causeset *cs, const struct reply *r,
+         struct cause_hit *hit, bool filtered)
 {
 	uint64_t seen[PREFILTER_WORDS];
 	pcre2_match_data *md = NULL;
+	char flat[REPLY_TEXT_MAX];
+	const char *text = r->text;
 	size_t i;
 
 	hit->cause = NULL;
@@ -459,14 +462,26 @@ cause_classify(const struct causeset *cs, const struct reply *r,
 	hit->ncaptures = 0;
 	if (cs == NULL || r->code < 400 || r->code >= 600)
 		return;
-	prefilter_scan(cs->pf, r->text, r->textlen, seen);
+	/* A reply's lines break anywhere: patterns see one line of text. */
+	if (memchr(r->text, '\n', r->textlen) != NULL) {
+		memcpy(flat, r->text, r->textlen);
+		for (i = 0; i < r->textlen; i++)
+			if (flat[i] == '\n')
+				flat[i] = ' ';
+		text = flat;
+	}
+	if (filtered)
+		prefilter_scan(cs->pf, text, r->textlen, seen);
+	else
+		memset(seen, 0xff, sizeof(seen));
 	for (i = 0; i < cs->n; i++)
 		if (rt_applies(&cs->rt[i], r) &&
-		    rt_matches(cs, &cs->rt[i], r, seen, &md)) {
+		    rt_matches(cs, &cs->rt[i], text, r->textlen, seen, &md)) {
 			pcre2_match_data_free(md);
 			hit->cause = cs->rt[i].e;
 			if (cs->rt[i].has_vars)
-				take_captures(cs, &cs->rt[i], r, hit);
+				take_captures(cs, &cs->rt[i], text, r->textlen,
+				              hit);
 			return;
 		}
 	pcre2_match_data_free(md);
@@ -480,6 +495,20 @@ cause_classify(const struct causeset *cs, const struct reply *r,
 			hit->implied = true;
 			return;
 		}
+}
+
+void
+cause_classify(const struct causeset *cs, const struct reply *r,
+               struct cause_hit *hit)
+{
+	classify(cs, r, hit, true);
+}
+
+void
+cause_classify_unfiltered(const struct causeset *cs, const struct reply *r,
+                          struct cause_hit *hit)
+{
+	classify(cs, r, hit, false);
 }
 
 bool
