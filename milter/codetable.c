@@ -559,6 +559,7 @@ check_cause_codes(struct loader *L, const struct cause_entry *c)
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < n[k]; i++) {
 			if (code_parse(list[k][i], &ref) != 0 ||
+			    (ref.kind == CODE_ENHANCED && ref.cls != 0) ||
 			    codetable_find(L->t, &ref) != NULL)
 				continue; /* malformed: causeset_build says */
 			diag_add(L->d, L->file, c->line,
