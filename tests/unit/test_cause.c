@@ -62,18 +62,30 @@ static void
 test_fixed_names(void **state)
 {
 	static const char *const names[] = {
-	    "unknown-user",        "mailbox-full",
-	    "mailbox-disabled",    "relay-denied",
-	    "dnsbl-listed",        "bad-reputation",
-	    "spf-fail",            "dkim-fail",
-	    "dmarc-fail",          "unauthenticated",
-	    "reverse-dns",         "greylisted",
-	    "rate-limited",        "too-large",
-	    "too-many-recipients", "tls-required",
-	    "auth-required",       "auth-failed",
-	    "spam-content",        "virus",
-	    "sender-domain-invalid", "sender-blocked",
-	    "recipient-domain-invalid", "server-unavailable",
+	    "unknown-user",
+	    "mailbox-full",
+	    "mailbox-disabled",
+	    "relay-denied",
+	    "dnsbl-listed",
+	    "bad-reputation",
+	    "spf-fail",
+	    "dkim-fail",
+	    "dmarc-fail",
+	    "unauthenticated",
+	    "reverse-dns",
+	    "greylisted",
+	    "rate-limited",
+	    "too-large",
+	    "too-many-recipients",
+	    "tls-required",
+	    "auth-required",
+	    "auth-failed",
+	    "spam-content",
+	    "virus",
+	    "sender-domain-invalid",
+	    "sender-blocked",
+	    "recipient-domain-invalid",
+	    "server-unavailable",
 	    "protocol-error",
 	};
 	size_t i, n = sizeof(names) / sizeof(names[0]);
@@ -81,8 +93,8 @@ test_fixed_names(void **state)
 
 	(void)state;
 	EXPECT(nfail, "count", codetable_ncauses(table) == n,
-	       "the table has %zu causes, want %zu",
-	       codetable_ncauses(table), n);
+	       "the table has %zu causes, want %zu", codetable_ncauses(table),
+	       n);
 	for (i = 0; i < n; i++) {
 		const struct cause_entry *c = codetable_cause(table, names[i]);
 
@@ -101,20 +113,20 @@ test_fixed_names(void **state)
 /* A minimal table around the causes under test. */
 #define TABLE_HEAD                                                             \
 	"codes = (\n"                                                          \
-	"{ code = \"550\"; name = \"Not Taken\"; class = \"5xx Permanent "    \
-	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; },\n" \
-	"{ code = \"451\"; name = \"Aborted\"; class = \"4xx Transient "      \
-	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; },\n" \
-	"{ code = \"X.0.0\"; name = \"Other\"; class = \"X.0.XXX Other or "   \
-	"Undefined Status\"; basic = [ ]; description = \"d.\"; when = "     \
-	"\"w.\"; fix = \"f.\"; },\n"                                          \
-	"{ code = \"X.1.1\"; name = \"Bad Mailbox\"; class = \"X.1.XXX "      \
-	"Addressing Status\"; basic = [ ]; description = \"d.\"; when = "    \
-	"\"w.\"; fix = \"f.\"; }\n"                                           \
+	"{ code = \"550\"; name = \"Not Taken\"; class = \"5xx Permanent "     \
+	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; },\n"  \
+	"{ code = \"451\"; name = \"Aborted\"; class = \"4xx Transient "       \
+	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; },\n"  \
+	"{ code = \"X.0.0\"; name = \"Other\"; class = \"X.0.XXX Other or "    \
+	"Undefined Status\"; basic = [ ]; description = \"d.\"; when = "       \
+	"\"w.\"; fix = \"f.\"; },\n"                                           \
+	"{ code = \"X.1.1\"; name = \"Bad Mailbox\"; class = \"X.1.XXX "       \
+	"Addressing Status\"; basic = [ ]; description = \"d.\"; when = "      \
+	"\"w.\"; fix = \"f.\"; }\n"                                            \
 	");\n"
 /* line 7: "causes = (", then one cause a line from line 8 */
 #define CAUSE(name, codes, pats, expl)                                         \
-	"{ name = \"" name "\"; title = \"T\"; codes = [ " codes " ]; "       \
+	"{ name = \"" name "\"; title = \"T\"; codes = [ " codes " ]; "        \
 	"patterns = [ " pats " ]; explanation = \"" expl "\"; when = \"w.\"; " \
 	"fix = \"f.\"; }"
 
@@ -124,7 +136,8 @@ static const struct {
 	const char *want;
 } bads[] = {
     {"pattern does not compile",
-     TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "\"(unclosed\"", "e.") ");",
+     TABLE_HEAD
+     "causes = (\n" CAUSE("a", "\"550\"", "\"(unclosed\"", "e.") ");",
      "t.conf:8: cause 'a': pattern '(unclosed' cannot be compiled: missing "
      "closing parenthesis at offset 9"},
     {"back reference",
@@ -135,12 +148,13 @@ static const struct {
      TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "\"x(?C1)\"", "e.") ");",
      "t.conf:8: cause 'a': pattern 'x(?C1)': callouts are not supported"},
     {"verb",
-     TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "\"(*ACCEPT)x\"", "e.") ");",
+     TABLE_HEAD
+     "causes = (\n" CAUSE("a", "\"550\"", "\"(*ACCEPT)x\"", "e.") ");",
      "t.conf:8: cause 'a': pattern '(*ACCEPT)x': (*VERB) items are not "
      "supported"},
     {"placeholder without default",
-     TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "\"(?<z>x)\"",
-                                     "on ${z}.") ");",
+     TABLE_HEAD
+     "causes = (\n" CAUSE("a", "\"550\"", "\"(?<z>x)\"", "on ${z}.") ");",
      "t.conf:8: cause 'a': a placeholder must read ${name:-default text}"},
     {"placeholder names no group",
      TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "\"(?<z>x)\"",
@@ -155,13 +169,11 @@ static const struct {
      "t.conf:8: cause 'a': code '5.7.1' is not 4xx, 5xx, a 4xx/5xx basic "
      "code or X.S.D"},
     {"duplicate name",
-     TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "\"x\"",
-                                     "e.") ",\n" CAUSE("a", "\"550\"", "\"y\"",
-                                                       "e.") ");",
+     TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "\"x\"", "e.") ",\n" CAUSE(
+         "a", "\"550\"", "\"y\"", "e.") ");",
      "t.conf:9: duplicate cause 'a' (first defined at line 8)"},
     {"bad name",
-     TABLE_HEAD "causes = (\n" CAUSE("Bad Name", "\"550\"", "\"x\"",
-                                     "e.") ");",
+     TABLE_HEAD "causes = (\n" CAUSE("Bad Name", "\"550\"", "\"x\"", "e.") ");",
      "t.conf:8: cause name 'Bad Name' must be lower case letters, digits "
      "and '-', starting with a letter"},
     {"missing field",
@@ -208,11 +220,11 @@ test_refused_cause_then_another(void **state)
 		n += (size_t)snprintf(pats + n, sizeof(pats) - n, "%s\"p%zu\"",
 		                      i ? ", " : "", i);
 	snprintf(text, sizeof(text),
-	         TABLE_HEAD "causes = (\n" CAUSE("a", "\"550\"", "%s",
-	                                         "e.") ",\n" CAUSE("b",
-	                                                           "\"550\", "
-	                                                           "\"451\"",
-	                                                           "%s", "e.") ");",
+	         TABLE_HEAD "causes = (\n" CAUSE(
+	             "a", "\"550\"", "%s", "e.") ",\n" CAUSE("b",
+	                                                     "\"550\", "
+	                                                     "\"451\"",
+	                                                     "%s", "e.") ");",
 	         pats, pats);
 	diag_init(&d);
 	t = codetable_load_string("t.conf", text, &d);
@@ -239,7 +251,8 @@ static void
 test_priority_and_codes(void **state)
 {
 	struct codetable *t = load_ok(
-	    TABLE_HEAD "causes = (\n"
+	    TABLE_HEAD
+	    "causes = (\n"
 	    "{ name = \"first\"; title = \"T\"; codes = [ \"550\" ]; "
 	    "patterns = [ \"blocked\" ]; explanation = \"e.\"; when = \"w.\"; "
 	    "fix = \"f.\"; },\n"
@@ -280,7 +293,8 @@ test_expand(void **state)
 	char out[CAUSE_TEXT_MAX];
 	const char *dnsbl =
 	    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked "
-	    "using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.1";
+	    "using zen.spamhaus.org; "
+	    "https://www.spamhaus.org/query/ip/192.0.2.1";
 	int nfail = 0;
 
 	(void)state;
@@ -335,10 +349,12 @@ test_prefilter_requirements(void **state)
 			for (j = 0; j < req[k].n; j++)
 				len += (size_t)snprintf(
 				    got + len, sizeof(got) - len, "%s%s",
-				    j ? "|" : k ? "&" : "", req[k].lit[j]);
-		EXPECT(nfail, cases[i].pattern,
-		       strcmp(got, cases[i].want) == 0, "gave \"%s\", want \"%s\"",
-		       got, cases[i].want);
+				    j   ? "|"
+				    : k ? "&"
+				        : "",
+				    req[k].lit[j]);
+		EXPECT(nfail, cases[i].pattern, strcmp(got, cases[i].want) == 0,
+		       "gave \"%s\", want \"%s\"", got, cases[i].want);
 	}
 	EXPECT_DONE(nfail);
 }
@@ -455,7 +471,8 @@ score(const struct row *rows, size_t n, const char *sets, const char *title,
       bool enforce)
 {
 	struct tally t[CAUSE_MAX + 2] = {{0}};
-	/* Every miss, to tune by: TEST_CAUSE_VERBOSE=1 build/tests/test_cause */
+	/* Every miss, to tune by: TEST_CAUSE_VERBOSE=1 build/tests/test_cause
+	 */
 	bool verbose = enforce && getenv("TEST_CAUSE_VERBOSE") != NULL;
 	size_t nt = 0, i, total = 0, right = 0, given = 0, given_right = 0;
 	double acc, prec;
