@@ -54,6 +54,8 @@ struct reply_vars {
 	/* NULL: the reply's own codes; set when another program fills them. */
 	const char *code;
 	const char *ecode;
+	/* NULL: recognise the cause; set: use its texts, with defaults. */
+	const struct cause_entry *cause;
 };
 
 /* A formatted reply: codes once, text lines separately (libmilter's form). */

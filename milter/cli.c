@@ -157,17 +157,47 @@ explain_one(const struct looked_up *lu)
 	print_wrapped(e->fix, 2);
 }
 
+/* A cause, in the same sections as a code; placeholders at their default. */
+static void
+explain_cause(const struct cause_entry *c)
+{
+	char text[CAUSE_TEXT_MAX];
+	size_t i;
+
+	printf("%s %s\n", c->name, c->title);
+	printf("Cause; applies to:");
+	for (i = 0; i < c->ncodes; i++)
+		printf("%s %s", i ? "," : "", c->codes[i]);
+	putchar('\n');
+	printf("\nDescription\n");
+	cause_text_generic(c->explanation, text, sizeof(text));
+	print_wrapped(text, 2);
+	printf("\nWhen you see it\n");
+	cause_text_generic(c->when, text, sizeof(text));
+	print_wrapped(text, 2);
+	printf("\nHow to fix\n");
+	cause_text_generic(c->fix, text, sizeof(text));
+	print_wrapped(text, 2);
+}
+
 static int
 cmd_explain(const struct config *cfg, int argc, char **argv)
 {
+	const struct cause_entry *c;
 	struct looked_up lu;
 	int i, rc = 0, printed = 0;
 
 	if (argc < 2) {
-		cli_warn("explain", "%s", "usage: explain CODE...");
+		cli_warn("explain", "%s", "usage: explain CODE|CAUSE...");
 		return 2;
 	}
 	for (i = 1; i < argc; i++) {
+		if ((c = codetable_cause(cfg->table, argv[i])) != NULL) {
+			if (printed++)
+				putchar('\n');
+			explain_cause(c);
+			continue;
+		}
 		if (look_up(cfg, "explain", argv[i], &lu) != 0) {
 			rc = 2;
 			continue;

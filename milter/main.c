@@ -19,7 +19,7 @@ usage(FILE *fp)
 	    fp,
 	    "usage: milter-annotate [-fnV] [-c FILE] [-p SOCKET] [-P PIDFILE] "
 	    "[-T FILE]\n"
-	    "       milter-annotate [-c FILE] [-T FILE] explain CODE...\n"
+	    "       milter-annotate [-c FILE] [-T FILE] explain CODE|CAUSE...\n"
 	    "       milter-annotate [-c FILE] [-T FILE] compare A B "
 	    "[--lang en|ar|ru|zh]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] annotate "

@@ -558,7 +558,11 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 	s[SEC_EXPLAIN] = (struct section){"Explanation: ", e->description, 2};
 	s[SEC_FIX] = (struct section){"How to fix: ", e->fix, 2};
 	/* A recognised cause says more than the code: its texts replace. */
-	cause_classify(codetable_causeset(t), r, &hit);
+	if (vars != NULL && vars->cause != NULL) {
+		hit.cause = vars->cause;
+		hit.ncaptures = 0;
+	} else
+		cause_classify(codetable_causeset(t), r, &hit);
 	if (hit.cause != NULL) {
 		o->cause = hit.cause;
 		cause_expand(hit.cause->explanation, &hit, cause_text[0],

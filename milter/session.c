@@ -96,7 +96,8 @@ static enum action
 answer_reply(struct session *s, const struct reply *rep, const char *source,
              enum stats_source src, const char *stage)
 {
-	struct reply_vars vars = {s->queue_id, s->client_addr, NULL, NULL};
+	struct reply_vars vars = {s->queue_id, s->client_addr, NULL, NULL,
+	                          NULL};
 	struct log_annotation la = {0};
 	struct reply_out *o;
 	char original[REPLY_TEXT_MAX + 64], cause_expl[CAUSE_TEXT_MAX];

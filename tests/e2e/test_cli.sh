@@ -198,15 +198,49 @@ explain_text() { # CODE HEADING: that section of `explain CODE`, joined
     ma explain "$1" | awk -v h="$2" '$0 == h { on = 1; next } on && /^  / { sub(/^ +/, ""); printf "%s%s", sep, $0; sep = " "; next } { on = 0 }'
 }
 
+# ---- classify and causes ---------------------------------------------------------------------
+
+echo "== classify"
+run "$MA_BIN" -c "$BASE_CONF" classify \
+    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org" \
+    "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table" \
+    "450 4.7.1 <u@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html" \
+    "550 5.7.1 Message rejected" \
+    "250 2.0.0 Ok"
+expect_eq "classify: exit 0" 0 "$RC"
+expect_eq "classify: one line per reply, the cause or none" "dnsbl-listed
+unknown-user
+greylisted
+none
+none" "$OUT"
+run sh -c "printf '550-5.7.1 Our system has detected an unusual rate of\n550-5.7.1 unsolicited mail originating from your IP address.\n550 5.7.1 Please retry.\n\nnot a reply\n421 4.3.2 Service shutting down\n' | '$MA_BIN' -c '$BASE_CONF' classify"
+expect_eq "classify stdin: a pattern across the reply's lines; junk gives none and exit 2" "bad-reputation
+none
+server-unavailable" "$OUT"
+expect_eq "classify stdin: exit 2 for the junk line" 2 "$RC"
+expect_contains "classify stdin: the junk line reported on stderr" "$ERR" "not an SMTP reply"
+run "$MA_BIN" -c "$BASE_CONF" annotate \
+    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net"
+expect_contains "annotate: the cause's explanation names the captured zone" \
+    "$(section "$OUT" 'Explanation:')" "listed on bl.spamcop.net"
+expect_eq "annotate: the cause's fix is dnsbl-listed's (zone filled in)" \
+    "$(explain_text dnsbl-listed 'How to fix' | sed 's/the blocklist named in the reply/bl.spamcop.net/')" \
+    "$(section "$OUT" 'How to fix:')"
+run "$MA_BIN" -c "$BASE_CONF" explain relay-denied 550
+expect_eq "explain CAUSE CODE: exit 0" 0 "$RC"
+expect_eq "explain CAUSE: title line, then the code's block" "relay-denied Relaying Denied
+550 Mailbox Unavailable" "$(printf '%s\n' "$OUT" | grep -E '^(relay-denied|550) ')"
+
 run sh -c "printf '550-5.1.1 a\n550 5.1.1 b\n' | '$MA_BIN' -c '$BASE_CONF' annotate"
 expect_eq "stdin multi-line: exit 0" 0 "$RC"
 expect_eq "stdin multi-line: the two text lines kept" "550-5.1.1 a
 550-5.1.1 b" "$(printf '%s\n' "$OUT" | head -n 2)"
 expect_eq "stdin multi-line: one reply" 1 "$(printf '%s\n' "$OUT" | grep -c '^550 ')"
-expect_eq "stdin multi-line: Explanation is X.1.1's description" \
-    "$(explain_text X.1.1 Description)" "$(section "$OUT" 'Explanation:')"
-expect_eq "stdin multi-line: How to fix is X.1.1's fix" \
-    "$(explain_text X.1.1 'How to fix')" "$(section "$OUT" 'How to fix:')"
+# 5.1.1 with no telling text: the cause the code implies (unknown-user).
+expect_eq "stdin multi-line: Explanation is unknown-user's (implied by 5.1.1)" \
+    "$(explain_text unknown-user Description)" "$(section "$OUT" 'Explanation:')"
+expect_eq "stdin multi-line: How to fix is unknown-user's" \
+    "$(explain_text unknown-user 'How to fix')" "$(section "$OUT" 'How to fix:')"
 check_replies "stdin multi-line" "$OUT"
 
 run ma annotate "550 5.7.1 Relaying denied" "451 4.7.1 Try later"

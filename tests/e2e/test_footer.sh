@@ -216,7 +216,8 @@ expect_contains "mta.sh's check_recipient_access is still in smtpd_recipient_res
 expect_eq "127.0.0.1 is outside mynetworks" "192.0.2.0/24" "$(postconf -c "$PF" -h mynetworks)"
 
 # footer_case NAME CMD_ERE FIRST_LINE ENTRY [MILTER_REPLY] -- SWAKS ARGS...
-# ENTRY: the code table entry that must explain it (X.7.1, ...). MILTER_REPLY: the rule's
+# ENTRY: the code table entry or cause that must explain it (X.7.1, relay-denied, ...).
+# MILTER_REPLY: the rule's
 # reply, when the milter answers (the whole reply is then annotate's).
 footer_case() {
     local name=$1 cmd=$2 first=$3 entry=$4 rule=${5:-} got code ecode s a w
@@ -251,7 +252,7 @@ footer_case() {
     fi
 }
 
-footer_case "relay denied" 'RCPT TO:' "554-5.7.1 <someone@example.com>: Relay access denied" X.7.1 "" \
+footer_case "relay denied" 'RCPT TO:' "554-5.7.1 <someone@example.com>: Relay access denied" relay-denied "" \
     --from sender@example.org --to someone@example.com --quit-after RCPT
 footer_case "access map REJECT" 'RCPT TO:' \
     "554-5.7.1 <mtareject@localhost>: Recipient address rejected: Rejected by local policy" X.7.1 "" \
@@ -260,11 +261,11 @@ footer_case "access map DEFER" 'RCPT TO:' \
     "450-4.7.1 <mtadefer@localhost>: Recipient address rejected: Deferred by local policy" X.7.1 "" \
     --from sender@example.org --to mtadefer@localhost --quit-after RCPT
 footer_case "non-FQDN sender (answered at RCPT)" 'RCPT TO:' \
-    "504-5.5.2 <a>: Sender address rejected: need fully-qualified address" X.5.2 "" \
+    "504-5.5.2 <a>: Sender address rejected: need fully-qualified address" sender-domain-invalid "" \
     --from a --to b@localhost --quit-after RCPT
 BODY=$(for i in $(seq 1 40); do printf '%075d\n' "$i"; done)
 footer_case "message over message_size_limit (3000 bytes > 2000)" '\.$' \
-    "552-5.3.4 Error: message file too big" X.3.4 "" \
+    "552-5.3.4 Error: message file too big" too-large "" \
     --from sender@example.org --to b@localhost --body "$BODY"
 footer_case "header_checks REJECT" '\.$' "550-5.7.1 Header refused" X.7.1 "" \
     --from sender@example.org --to b@localhost --header "Subject: headercheck now"
