@@ -91,10 +91,17 @@ send "MAIL FROM:<mailgrey@localhost> (rule mail-tempfail, 451)" \
 rule_case "MAIL 4xx" "451 4.7.1 Greylisted, please try again later" 'MAIL FROM:'
 e2e_count rule X.7.1
 
+mark=$(ma_log_lines m)
 send "RCPT TO:<blocked@localhost> (rule rcpt-reject, 550)" \
     --from a@localhost --to blocked@localhost --quit-after RCPT
 rule_case "RCPT 5xx" "550 5.7.1 Relaying denied" 'RCPT TO:'
 expect_eq "RCPT 5xx: first line text" "550-5.7.1 Relaying denied" "$(sw_reply_to 'RCPT TO:' | head -n 1)"
+if wait_for_log "$MLOG" "$mark" 'annotated .*rcpt=<blocked@localhost>' 5; then
+    expect_contains "RCPT 5xx: logged with the cause the text names" \
+        "$(ma_log_since m "$mark" | grep 'annotated .*rcpt=<blocked@localhost>' | head -n 1)" " cause=relay-denied "
+else
+    fail "RCPT 5xx: the milter logged no line for rcpt=<blocked@localhost>"
+fi
 e2e_count rule X.7.1
 
 send "RCPT TO:<busy@localhost> (rule rcpt-tempfail, 450)" \
@@ -162,6 +169,7 @@ if wait_for_log "$MLOG" "$mark" 'annotated .*rcpt=<mtareject@localhost>' 5; then
     expect_contains "MTA rejection: logged with source=mta" "$line" " source=mta "
     expect_contains "MTA rejection: logged with code=X.7.1" "$line" " code=X.7.1 "
     expect_contains "MTA rejection: logged at stage rcpt" "$line" " stage=rcpt "
+    expect_contains "MTA rejection: 'Rejected by local policy' names no cause" "$line" " cause=none "
     expect_contains "MTA rejection: the log has Postfix's reply text" "$line" \
         'reply="5.7.1 Recipient address rejected: Rejected by local policy"'
     expect_not_contains "MTA rejection: no rule judged it" "$line" "rule=tripwire"
