@@ -18,7 +18,8 @@
 
 #include "prefilter.h"
 
-#define NODES_MAX 65535
+#define NODES_MAX 32767 /* bit 15 of a sealed transition: has output */
+#define HAS_OUT   0x8000u
 #define LIT_MIN   3 /* shorter literals are seen everywhere */
 /*
  * Letters (either case), then one class for all digits and one for all
@@ -519,6 +520,14 @@ prefilter_seal(struct prefilter *pf)
 		}
 	}
 	free(queue);
+	/*
+	 * Mark transitions into nodes that end a literal, so the scan reads
+	 * nothing more for the bytes that complete none (nearly all).
+	 */
+	for (r = 0; r < pf->nnodes; r++)
+		for (c = 0; c < COLS; c++)
+			if (pf->out[pf->child[r][c]] != 0)
+				pf->child[r][c] |= HAS_OUT;
 	pf->sealed = 1;
 	return 0;
 }
@@ -531,6 +540,7 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 	uint8_t got[PREFILTER_IDS];
 	uint16_t touched[PREFILTER_IDS];
 	size_t i, node = 0, x, ntouched = 0;
+	uint16_t v;
 	const struct pf_end *e;
 	int32_t k;
 
@@ -540,7 +550,10 @@ prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
 	if (!pf->sealed)
 		return;
 	for (i = 0; i < len; i++) {
-		node = pf->child[node][pf->col[t[i]]];
+		v = pf->child[node][pf->col[t[i]]];
+		node = v & ~HAS_OUT;
+		if (!(v & HAS_OUT))
+			continue;
 		for (x = pf->out[node]; x != 0; x = pf->out[pf->fail[x]]) {
 			for (k = pf->end_head[x]; k >= 0; k = e->next) {
 				e = &pf->ends[k];

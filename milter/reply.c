@@ -391,7 +391,9 @@ wrap(struct reply_out *o, const char *lead, const char *text, size_t avail,
 			continue;
 		}
 		word = p;
-		p += strcspn(p, " \n");
+		/* A plain loop: words are short, strcspn's set-up is not. */
+		while (*p != '\0' && *p != ' ' && *p != '\n')
+			p++;
 		wrap_word(&w, word, (size_t)(p - word));
 	}
 	if (w.cut)
