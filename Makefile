@@ -28,7 +28,8 @@ VERSION	:= 0.1.0
 CFLAGS	+= -DMA_VERSION=\"$(VERSION)\"
 
 SRCS	:= $(wildcard milter/*.c)
-OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o
+OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o \
+	   $(BUILD)/obj/site_css.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 BIN	:= $(BUILD)/milter-annotate
 
@@ -52,6 +53,10 @@ $(BUILD)/obj/%.o: milter/%.c | $(BUILD)/obj check-libs
 # The code table is linked in byte for byte: one source, nothing to sync.
 $(BUILD)/obj/codes_builtin.o: milter/codes_builtin.S conf/codes.conf | $(BUILD)/obj
 	$(CC) -DCODES_FILE='"conf/codes.conf"' -c -o $@ $<
+
+# So is the help site's stylesheet (export html).
+$(BUILD)/obj/site_css.o: milter/site_css.S milter/site.css | $(BUILD)/obj
+	$(CC) -DSTYLE_FILE='"milter/site.css"' -c -o $@ $<
 
 $(BUILD)/obj $(BUILD)/tests:
 	mkdir -p $@

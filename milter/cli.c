@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,9 +360,9 @@ cmd_annotate(const struct config *cfg, int argc, char **argv)
 }
 
 static int
-cmd_export(const struct config *cfg, int argc, char **argv)
+export_footer(const struct config *cfg, int argc)
 {
-	if (argc != 2 || strcmp(argv[1], "postfix-footer") != 0) {
+	if (argc != 2) {
 		cli_warn("export", "%s", "usage: export postfix-footer");
 		return 2;
 	}
@@ -372,6 +373,56 @@ cmd_export(const struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* export html DIR [--lang en,ar,ru,zh] [--base-url URL] */
+static int
+export_site(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"lang", required_argument, 0, 'l'},
+	    {"base-url", required_argument, 0, 'b'},
+	    {0, 0, 0, 0}};
+	struct export_html_opts o = {NULL, NULL, NULL};
+	char err[PATH_MAX + 128];
+	long pages;
+	int c;
+
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" mode */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l')
+			o.langs = optarg;
+		else if (c == 'b')
+			o.base_url = optarg;
+		else
+			return 2;
+	}
+	if (argc - optind != 1 || argv[optind][0] == '\0') {
+		cli_warn("export", "%s",
+		         "usage: export html DIR [--lang en,ar,ru,zh] "
+		         "[--base-url URL]");
+		return 2;
+	}
+	o.dir = argv[optind];
+	if ((pages = export_html(cfg, &o, err, sizeof(err))) < 0) {
+		cli_warn("export", "html: %s", err);
+		return 1;
+	}
+	printf("%s: %ld pages\n", o.dir, pages);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+cmd_export(const struct config *cfg, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "postfix-footer") == 0)
+		return export_footer(cfg, argc);
+	if (argc >= 2 && strcmp(argv[1], "html") == 0)
+		return export_site(cfg, argc - 1, argv + 1);
+	cli_warn("export", "%s",
+	         "usage: export postfix-footer | export html DIR "
+	         "[--lang en,ar,ru,zh] [--base-url URL]");
+	return 2;
 }
 
 static const struct {
