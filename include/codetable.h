@@ -66,6 +66,19 @@ const struct code_entry *codetable_enhanced(const struct codetable *,
 const struct code_entry *codetable_find(const struct codetable *,
                                         const struct code_ref *);
 
+/*
+ * The table's causes (see cause.h), in table order: the first that matches
+ * a reply wins.
+ */
+struct cause_entry;
+struct causeset;
+size_t codetable_ncauses(const struct codetable *);
+const struct cause_entry *codetable_cause_at(const struct codetable *, size_t);
+const struct cause_entry *codetable_cause(const struct codetable *,
+                                          const char *name);
+/* NULL when the table has no causes. */
+const struct causeset *codetable_causeset(const struct codetable *);
+
 /* Parse "550", "5.1.1", "x.1.1"; -1 if it is none of them. */
 int code_parse(const char *, struct code_ref *);
 /* "5xx Permanent Negative" for class digit 5; NULL for no SMTP class. */

@@ -23,6 +23,7 @@ struct log_annotation {
 	const char *original; /* the reply before annotation */
 	const char *code;     /* the table entry used: "550", "X.7.1" */
 	const char *source;   /* "rule=NAME", "mta", "upstream" */
+	const char *cause;    /* the cause recognised; NULL: "none" */
 	const char *explanation;
 	bool fallback; /* annotation failed: the original reply was sent */
 };

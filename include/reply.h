@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cause.h"
 #include "codetable.h"
 
 #define REPLY_MAX_LINES 32   /* libmilter's smfi_setmlreply limit */
@@ -61,7 +62,8 @@ struct reply_out {
 	char ecode[REPLY_ECODE_MAX]; /* "" when the reply has none */
 	size_t nlines;
 	const char *line[REPLY_MAX_LINES];
-	const struct code_entry *entry; /* the entry used, NULL if none */
+	const struct code_entry *entry;  /* the entry used, NULL if none */
+	const struct cause_entry *cause; /* the cause recognised, or NULL */
 	size_t used;
 	char buf[REPLY_MAX_LINES * REPLY_WIRE_MAX];
 };

@@ -245,6 +245,8 @@ cmd_compare(const struct config *cfg, int argc, char **argv)
 
 struct annotate_ctx {
 	const struct config *cfg;
+	const char *cmd; /* "annotate" or "classify" */
+	bool classify;   /* print the cause's name, not the reply */
 	struct reply_vars vars;
 	struct reply r;
 	struct reply_out o;
@@ -263,8 +265,17 @@ annotate_one(struct annotate_ctx *A, const char *buf, size_t len)
 			shown[i] =
 			    isprint((unsigned char)buf[i]) ? buf[i] : '?';
 		shown[i] = '\0';
-		cli_warn("annotate", "not an SMTP reply: '%s'", shown);
+		cli_warn(A->cmd, "not an SMTP reply: '%s'", shown);
+		if (A->classify)
+			puts("none"); /* one line per reply, whatever comes */
 		return 2;
+	}
+	if (A->classify) {
+		struct cause_hit hit;
+
+		cause_classify(codetable_causeset(A->cfg->table), &A->r, &hit);
+		puts(hit.cause != NULL ? hit.cause->name : "none");
+		return 0;
 	}
 	reply_annotate(&A->r, A->cfg->table, &A->cfg->site, &A->vars, &A->o);
 	reply_render(&A->o, "\n", A->wire, sizeof(A->wire));
@@ -304,7 +315,7 @@ annotate_stdin(struct annotate_ctx *A)
 		if (acclen + (size_t)n + 2 > acccap) {
 			acccap = (acclen + (size_t)n + 2) * 2;
 			if ((grown = realloc(acc, acccap)) == NULL) {
-				cli_warn("annotate", "%s", "out of memory");
+				cli_warn(A->cmd, "%s", "out of memory");
 				rc = 2;
 				break;
 			}
@@ -336,10 +347,12 @@ cmd_annotate(const struct config *cfg, int argc, char **argv)
 	int c, i, rc = 0;
 
 	if ((A = calloc(1, sizeof(*A))) == NULL) {
-		cli_warn("annotate", "%s", "out of memory");
+		cli_warn(argv[0], "%s", "out of memory");
 		return 2;
 	}
 	A->cfg = cfg;
+	A->cmd = argv[0];
+	A->classify = strcmp(argv[0], "classify") == 0;
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" mode */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'q')
@@ -430,8 +443,8 @@ static const struct {
 	int (*fn)(const struct config *, int, char **);
 } commands[] = {
     {"explain", cmd_explain},   {"compare", cmd_compare},
-    {"annotate", cmd_annotate}, {"export", cmd_export},
-    {"logscan", logscan_main},
+    {"annotate", cmd_annotate}, {"classify", cmd_annotate},
+    {"export", cmd_export},     {"logscan", logscan_main},
 };
 
 int

@@ -12,6 +12,7 @@
 
 #include <libconfig.h>
 
+#include "cause.h"
 #include "codetable.h"
 
 #define NAME_MAX_LEN 64
@@ -29,6 +30,9 @@ struct codetable {
 	const struct code_entry *basic[600];
 	const struct code_entry
 	    *enhanced[CODE_SUBJECT_MAX + 1][CODE_DETAIL_MAX + 1];
+	struct cause_entry *causes;
+	size_t ncauses;
+	struct causeset *causeset;
 };
 
 static const char *const class_names[] = {
@@ -155,6 +159,35 @@ codetable_at(const struct codetable *t, size_t i)
 	return i < t->n ? &t->entries[i] : NULL;
 }
 
+size_t
+codetable_ncauses(const struct codetable *t)
+{
+	return t->ncauses;
+}
+
+const struct cause_entry *
+codetable_cause_at(const struct codetable *t, size_t i)
+{
+	return i < t->ncauses ? &t->causes[i] : NULL;
+}
+
+const struct cause_entry *
+codetable_cause(const struct codetable *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncauses; i++)
+		if (strcmp(t->causes[i].name, name) == 0)
+			return &t->causes[i];
+	return NULL;
+}
+
+const struct causeset *
+codetable_causeset(const struct codetable *t)
+{
+	return t->causeset;
+}
+
 /* Loading. */
 
 struct loader {
@@ -207,36 +240,49 @@ field_string(struct loader *L, const config_setting_t *f)
 	return v;
 }
 
+/* An array of strings into out[], at most max of them. */
 static int
-load_assoc(struct loader *L, struct code_entry *e, const config_setting_t *f)
+load_strings(struct loader *L, const config_setting_t *f, const char **out,
+             size_t *n, size_t max, const char *what)
 {
 	const config_setting_t *el;
-	const char *v;
-	int i, n;
+	const char *name = config_setting_name(f);
+	int i, len;
 
 	if (!config_setting_is_array(f) && !config_setting_is_list(f)) {
 		diag_add(L->d, L->file, line_of(f),
-		         "field 'basic' must be an array of strings");
+		         "field '%s' must be an array of strings", name);
 		return -1;
 	}
-	n = config_setting_length(f);
-	if (n > CODE_ASSOC_MAX) {
+	len = config_setting_length(f);
+	if (len > (int)max) {
 		diag_add(L->d, L->file, line_of(f),
-		         "field 'basic' lists more than %d codes",
-		         CODE_ASSOC_MAX);
+		         "field '%s' lists more than %zu %s", name, max, what);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < len; i++) {
 		el = config_setting_get_elem(f, (unsigned)i);
-		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
+		if (config_setting_type(el) != CONFIG_TYPE_STRING ||
+		    check_text(config_setting_get_string(el), TEXT_MAX_LEN) !=
+		        NULL) {
 			diag_add(L->d, L->file, line_of(f),
-			         "field 'basic' must be an array of strings");
+			         "field '%s' must be an array of strings%s",
+			         name,
+			         config_setting_type(el) == CONFIG_TYPE_STRING
+			             ? " (non-empty, printable ASCII)"
+			             : "");
 			return -1;
 		}
-		v = config_setting_get_string(el);
-		e->assoc[e->nassoc++] = v;
+		out[(*n)++] = config_setting_get_string(el);
 	}
 	return 0;
+}
+
+static int
+load_assoc(struct loader *L, struct code_entry *e, const config_setting_t *f)
+{
+	return load_strings(L, f, e->assoc, &e->nassoc, CODE_ASSOC_MAX,
+	                    "codes");
 }
 
 /* Checks that need the whole table: associated codes must exist. */
@@ -407,6 +453,172 @@ load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
 	return bad ? -1 : 0;
 }
 
+/* Causes. */
+
+static bool
+cause_name_ok(const char *v)
+{
+	const char *p;
+
+	if (!islower((unsigned char)v[0]) || strlen(v) > NAME_MAX_LEN)
+		return false;
+	for (p = v; *p != '\0'; p++)
+		if (!islower((unsigned char)*p) &&
+		    !isdigit((unsigned char)*p) && *p != '-')
+			return false;
+	return true;
+}
+
+static const char *const cause_fields[] = {
+    "name", "title", "explanation", "when", "fix", "codes", "patterns",
+};
+
+static int
+load_cause_field(struct loader *L, struct cause_entry *c,
+                 const config_setting_t *f)
+{
+	const char *name = config_setting_name(f);
+	const char **slot = NULL;
+
+	if (strcmp(name, "codes") == 0)
+		return load_strings(L, f, c->codes, &c->ncodes, CAUSE_CODES_MAX,
+		                    "codes");
+	if (strcmp(name, "implied_by") == 0)
+		return load_strings(L, f, c->implied_by, &c->nimplied,
+		                    CAUSE_CODES_MAX, "codes");
+	if (strcmp(name, "patterns") == 0)
+		return load_strings(L, f, c->patterns, &c->npatterns,
+		                    CAUSE_PATTERNS_MAX, "patterns");
+	if (strcmp(name, "name") == 0)
+		slot = &c->name;
+	else if (strcmp(name, "title") == 0)
+		slot = &c->title;
+	else if (strcmp(name, "explanation") == 0)
+		slot = &c->explanation;
+	else if (strcmp(name, "when") == 0)
+		slot = &c->when;
+	else if (strcmp(name, "fix") == 0)
+		slot = &c->fix;
+	if (slot == NULL) {
+		diag_add(L->d, L->file, line_of(f), "unknown field '%s'", name);
+		return -1;
+	}
+	/* field_string bounds "name" like a code's name; titles likewise. */
+	return (*slot = field_string(L, f)) == NULL ? -1 : 0;
+}
+
+static int
+load_cause(struct loader *L, struct cause_entry *c, const config_setting_t *g)
+{
+	int i, n, bad = 0;
+	size_t k;
+
+	c->line = line_of(g);
+	if (!config_setting_is_group(g)) {
+		diag_add(L->d, L->file, c->line,
+		         "each entry of 'causes' must be a group { ... }");
+		return -1;
+	}
+	n = config_setting_length(g);
+	for (i = 0; i < n; i++)
+		if (load_cause_field(
+		        L, c, config_setting_get_elem(g, (unsigned)i)) != 0)
+			bad = 1;
+	for (k = 0; k < sizeof(cause_fields) / sizeof(cause_fields[0]); k++)
+		if (config_setting_get_member(g, cause_fields[k]) == NULL) {
+			diag_add(L->d, L->file, c->line,
+			         "cause: missing field '%s'", cause_fields[k]);
+			bad = 1;
+		}
+	if (c->name != NULL && !cause_name_ok(c->name)) {
+		diag_add(L->d, L->file, c->line,
+		         "cause name '%s' must be lower case letters, digits "
+		         "and '-', starting with a letter",
+		         c->name);
+		bad = 1;
+	}
+	if (!bad && (c->ncodes == 0 || c->npatterns == 0)) {
+		diag_add(L->d, L->file, c->line,
+		         "cause '%s' needs at least one code and one pattern",
+		         c->name);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* A cause's codes must be in the table, so every page can link to them. */
+static int
+check_cause_codes(struct loader *L, const struct cause_entry *c)
+{
+	const char *const *list[2] = {c->codes, c->implied_by};
+	size_t n[2] = {c->ncodes, c->nimplied}, i, k;
+	struct code_ref ref;
+	int bad = 0;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n[k]; i++) {
+			if (code_parse(list[k][i], &ref) != 0 ||
+			    codetable_find(L->t, &ref) != NULL)
+				continue; /* malformed: causeset_build says */
+			diag_add(L->d, L->file, c->line,
+			         "cause '%s': code %s has no entry in the "
+			         "table",
+			         c->name, list[k][i]);
+			bad = 1;
+		}
+	return bad ? -1 : 0;
+}
+
+static int
+load_causes(struct loader *L)
+{
+	const config_setting_t *list;
+	struct codetable *t = L->t;
+	int i, n, bad = 0;
+	size_t k;
+
+	if ((list = config_lookup(&t->cfg, "causes")) == NULL)
+		return 0;
+	if (!config_setting_is_list(list)) {
+		diag_add(L->d, L->file, line_of(list),
+		         "'causes' must be a list ( { name = ...; }, ... )");
+		return -1;
+	}
+	n = config_setting_length(list);
+	if ((t->causes = calloc((size_t)n + 1, sizeof(*t->causes))) == NULL) {
+		diag_add(L->d, L->file, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct cause_entry *c = &t->causes[t->ncauses];
+
+		if (load_cause(L, c,
+		               config_setting_get_elem(list, (unsigned)i)) !=
+		    0) {
+			bad = 1;
+			continue;
+		}
+		if (check_cause_codes(L, c) != 0)
+			bad = 1;
+		for (k = 0; k < t->ncauses; k++)
+			if (strcmp(t->causes[k].name, c->name) == 0) {
+				diag_add(L->d, L->file, c->line,
+				         "duplicate cause '%s' (first defined "
+				         "at line %u)",
+				         c->name, t->causes[k].line);
+				bad = 1;
+			}
+		t->ncauses++;
+	}
+	if (bad)
+		return -1;
+	if (t->ncauses > 0 &&
+	    (t->causeset =
+	         causeset_build(t->causes, t->ncauses, L->file, L->d)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 load_entries(struct loader *L)
 {
@@ -419,10 +631,11 @@ load_entries(struct loader *L)
 	n = config_setting_length(root);
 	for (i = 0; i < n; i++) {
 		s = config_setting_get_elem(root, (unsigned)i);
-		if (strcmp(config_setting_name(s), "codes") != 0) {
+		if (strcmp(config_setting_name(s), "codes") != 0 &&
+		    strcmp(config_setting_name(s), "causes") != 0) {
 			diag_add(L->d, L->file, line_of(s),
 			         "unknown setting '%s' (a code table has only "
-			         "'codes')",
+			         "'codes' and 'causes')",
 			         config_setting_name(s));
 			bad = 1;
 		}
@@ -453,6 +666,8 @@ load_entries(struct loader *L)
 		         "no entry for X.0.0, the fallback for unknown codes");
 		bad = 1;
 	}
+	if (load_causes(L) != 0)
+		bad = 1;
 	return bad ? -1 : 0;
 }
 
@@ -517,7 +732,9 @@ codetable_free(struct codetable *t)
 {
 	if (t == NULL)
 		return;
+	causeset_free(t->causeset);
 	config_destroy(&t->cfg);
+	free(t->causes);
 	free(t->entries);
 	free(t->source);
 	free(t);

@@ -208,6 +208,8 @@ log_annotation(struct log_dest d, const struct log_annotation *a)
 	n = add_field(line, n, cap, f, "reply", a->original);
 	n = add_field(line, n, cap, f, "code", a->code);
 	n = add_field(line, n, cap, f, "source", a->source);
+	n = add_field(line, n, cap, f, "cause",
+	              a->cause != NULL ? a->cause : "none");
 	n = add_field(line, n, cap, f, "explanation", a->explanation);
 	if (n > cap)
 		n = cap;

@@ -492,7 +492,8 @@ static const char *const discard_fix =
 
 /* The entry that explains a logged reply; shown is the reply on one line. */
 static const struct code_entry *
-explain(const struct logscan *ls, const char *reply, char *shown, size_t size)
+explain(const struct logscan *ls, const char *reply, char *shown, size_t size,
+        struct cause_hit *hit)
 {
 	static __thread struct reply r;
 	const struct codetable *t = ls->cfg->table;
@@ -508,6 +509,7 @@ explain(const struct logscan *ls, const char *reply, char *shown, size_t size)
 		snprintf(shown, size, "%d%s%s%s%s", r.code,
 		         r.ecode[0] ? " " : "", r.ecode, r.textlen ? " " : "",
 		         r.text);
+		cause_classify(codetable_causeset(t), &r, hit);
 		return reply_pick(t, &r);
 	}
 	/* An enhanced code alone, as Postfix logs some milter replies. */
@@ -572,6 +574,8 @@ print_event(struct logscan *ls, const struct logscan_event *ev)
 	char shown[SHOWN_MAX], from[LOGSCAN_FIELD_MAX + 2],
 	    rcpt[LOGSCAN_FIELD_MAX + 2];
 	const struct code_entry *e = NULL;
+	struct cause_hit hit = {0};
+	char cexpl[CAUSE_TEXT_MAX], cfix[CAUSE_TEXT_MAX];
 	const char *expl, *fix;
 	int first = 1;
 
@@ -580,9 +584,16 @@ print_event(struct logscan *ls, const struct logscan_event *ev)
 		expl = discard_explanation;
 		fix = discard_fix;
 	} else {
-		e = explain(ls, ev->reply, shown, sizeof(shown));
+		e = explain(ls, ev->reply, shown, sizeof(shown), &hit);
 		expl = e != NULL ? e->description : NULL;
 		fix = e != NULL ? e->fix : NULL;
+		if (hit.cause != NULL) {
+			cause_expand(hit.cause->explanation, &hit, cexpl,
+			             sizeof(cexpl));
+			cause_expand(hit.cause->fix, &hit, cfix, sizeof(cfix));
+			expl = cexpl;
+			fix = cfix;
+		}
 	}
 	snprintf(from, sizeof(from), "<%s>", ev->from);
 	snprintf(rcpt, sizeof(rcpt), "<%s>", ev->rcpt);
@@ -597,6 +608,8 @@ print_event(struct logscan *ls, const struct logscan_event *ev)
 	field(ls, "rcpt", ev->rcpt[0] ? rcpt : "", &first);
 	field(ls, "reply", shown, &first);
 	field(ls, "code", e != NULL ? e->code : "", &first);
+	field(ls, "cause", hit.cause != NULL ? hit.cause->name : "none",
+	      &first);
 	field(ls, "explanation", expl, &first);
 	field(ls, "fix", fix, &first);
 	fputs(ls->json ? "}\n" : "\n", ls->out);

@@ -24,6 +24,7 @@ usage(FILE *fp)
 	    "[--lang en|ar|ru|zh]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] annotate "
 	    "[--queue-id ID] [--client-addr ADDR] [REPLY...]\n"
+	    "       milter-annotate [-c FILE] [-T FILE] classify [REPLY...]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] export postfix-footer\n"
 	    "       milter-annotate [-c FILE] [-T FILE] export html DIR "
 	    "[--lang en,ar,ru,zh] [--base-url URL]\n"

@@ -430,6 +430,7 @@ out_codes(struct reply_out *o, int code, const char *ecode)
 	o->nlines = 0;
 	o->used = 0;
 	o->entry = NULL;
+	o->cause = NULL;
 }
 
 static size_t
@@ -526,6 +527,8 @@ reply_annotate(const struct reply *r, const struct codetable *t,
                struct reply_out *o)
 {
 	char ecode[REPLY_ECODE_MAX], site_text[3][REPLY_WIRE_MAX];
+	char cause_text[2][CAUSE_TEXT_MAX];
+	struct cause_hit hit;
 	const char *vals[TV_COUNT] = {0};
 	const char *tmpl[3] = {site->postmaster, site->help_url,
 	                       site->reference};
@@ -554,6 +557,19 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 	    (struct section){"", site->generic ? e->name : r->text, 0};
 	s[SEC_EXPLAIN] = (struct section){"Explanation: ", e->description, 2};
 	s[SEC_FIX] = (struct section){"How to fix: ", e->fix, 2};
+	/* A recognised cause says more than the code: its texts replace. */
+	cause_classify(codetable_causeset(t), r, &hit);
+	if (hit.cause != NULL) {
+		o->cause = hit.cause;
+		cause_expand(hit.cause->explanation, &hit, cause_text[0],
+		             sizeof(cause_text[0]));
+		cause_expand(hit.cause->fix, &hit, cause_text[1],
+		             sizeof(cause_text[1]));
+		s[SEC_EXPLAIN].text = cause_text[0];
+		s[SEC_FIX].text = cause_text[1];
+		if (site->generic)
+			s[SEC_TEXT].text = hit.cause->title;
+	}
 	vals[TV_CODE] = vars != NULL && vars->code ? vars->code : o->code;
 	vals[TV_ECODE] = vars != NULL && vars->ecode ? vars->ecode : o->ecode;
 	vals[TV_QUEUE_ID] = vars != NULL ? vars->queue_id : NULL;

@@ -99,7 +99,7 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 	struct reply_vars vars = {s->queue_id, s->client_addr, NULL, NULL};
 	struct log_annotation la = {0};
 	struct reply_out *o;
-	char original[REPLY_TEXT_MAX + 64];
+	char original[REPLY_TEXT_MAX + 64], cause_expl[CAUSE_TEXT_MAX];
 	enum reply_result res = REPLY_FALLBACK;
 	enum action act = action_of(rep->code);
 
@@ -116,9 +116,12 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 		 * does that (Sendmail), the reply goes alone.
 		 */
 		if (rep->code == 421 && !s->multiline_421) {
+			const struct cause_entry *cause = o->cause;
+
 			reply_sanitized(rep, s->cfg->site.width, o);
 			o->nlines = o->nlines > 1 ? 1 : o->nlines;
 			o->entry = reply_pick(s->cfg->table, rep);
+			o->cause = cause;
 		}
 		if (set_reply(s, o) != 0) {
 			res = REPLY_FALLBACK;
@@ -148,6 +151,12 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 	la.code = o != NULL && o->entry != NULL ? o->entry->code : NULL;
 	la.explanation =
 	    o != NULL && o->entry != NULL ? o->entry->description : NULL;
+	if (o != NULL && o->cause != NULL && res != REPLY_FALLBACK) {
+		la.cause = o->cause->name;
+		cause_text_generic(o->cause->explanation, cause_expl,
+		                   sizeof(cause_expl));
+		la.explanation = cause_expl;
+	}
 	la.source = source;
 	la.fallback = res == REPLY_FALLBACK;
 	log_annotation(dest(s), &la);
@@ -295,8 +304,10 @@ observe_mta_reject(struct session *s, const char *rcpt)
 	const char *text = macro(s, "{rcpt_addr}");
 	const struct code_entry *e = NULL;
 	struct log_annotation la = {0};
+	struct cause_hit hit = {0};
 	struct code_ref ref;
-	char original[1024];
+	struct reply *r;
+	char original[1024], expl[CAUSE_TEXT_MAX];
 
 	if (ecode != NULL && code_parse(ecode, &ref) == 0) {
 		e = codetable_find(s->cfg->table, &ref);
@@ -305,6 +316,20 @@ observe_mta_reject(struct session *s, const char *rcpt)
 	}
 	if (e == NULL)
 		e = codetable_enhanced(s->cfg->table, 0, 0);
+	/*
+	 * Postfix passes no basic code: the cause is looked for in a reply
+	 * of the enhanced code's class ("550 5.1.1 text").
+	 */
+	snprintf(original, sizeof(original), "%c50 %s%s%s",
+	         ecode != NULL && ecode[0] == '4' ? '4' : '5',
+	         ecode ? ecode : "", ecode && text ? " " : "",
+	         text ? text : "");
+	if ((r = malloc(sizeof(*r))) != NULL) {
+		if (reply_parse(r, original, strlen(original)) == 0)
+			cause_classify(codetable_causeset(s->cfg->table), r,
+			               &hit);
+		free(r);
+	}
 	snprintf(original, sizeof(original), "%s%s%s", ecode ? ecode : "",
 	         ecode && text ? " " : "", text ? text : "");
 	la.queue_id = s->queue_id;
@@ -315,6 +340,11 @@ observe_mta_reject(struct session *s, const char *rcpt)
 	la.original = original;
 	la.code = e != NULL ? e->code : NULL;
 	la.explanation = e != NULL ? e->description : NULL;
+	if (hit.cause != NULL) {
+		la.cause = hit.cause->name;
+		cause_expand(hit.cause->explanation, &hit, expl, sizeof(expl));
+		la.explanation = expl;
+	}
 	la.source = "mta";
 	log_annotation(dest(s), &la);
 	stats_annotated(s->env->stats, SRC_MTA, e);
