@@ -4,6 +4,7 @@
 #ifndef HTMLPAGES_H
 #define HTMLPAGES_H
 
+#include "cause.h"
 #include "codetable.h"
 #include "html.h"
 #include "related.h"
@@ -21,6 +22,8 @@ int htmlpage_top(struct html_ctx *);
 int htmlpage_index(struct html_ctx *, const struct lang *);
 int htmlpage_code(struct html_ctx *, const struct lang *,
                   const struct code_entry *);
+int htmlpage_cause(struct html_ctx *, const struct lang *,
+                   const struct cause_entry *);
 int htmlpage_compare(struct html_ctx *, const struct lang *,
                      const struct code_pair *);
 

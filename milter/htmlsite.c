@@ -189,6 +189,9 @@ write_language(struct html_ctx *x, const struct lang *L)
 	for (i = 0; i < codetable_size(x->t); i++)
 		if (htmlpage_code(x, L, codetable_at(x->t, i)) != 0)
 			return -1;
+	for (i = 0; i < codetable_ncauses(x->t); i++)
+		if (htmlpage_cause(x, L, codetable_cause_at(x->t, i)) != 0)
+			return -1;
 	for (i = 0; i < x->npairs; i++)
 		if (htmlpage_compare(x, L, &x->pairs[i]) != 0)
 			return -1;
