@@ -36,9 +36,13 @@ BIN	:= $(BUILD)/milter-annotate
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-# Debian packages: to build, then to test (real MTAs and an SMTP client).
+# Debian packages: to build, then to test (real MTAs and an SMTP client;
+# for the help site: a validator, headless Chromium driven over WebDriver
+# with curl and jq, and fonts with Arabic and Chinese glyphs).
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
-DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd
+DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd \
+	     tidy chromium chromium-driver curl jq fonts-dejavu-core \
+	     fonts-wqy-microhei
 
 .PHONY: all run test unit e2e deps deps-build bench install clean lint demo
 
