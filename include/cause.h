@@ -9,9 +9,9 @@
  * placeholders take the patterns' named captures (the blocklist zone, the
  * size limit).
  *
- * All patterns are compiled once, into one expression whose callouts
- * record every cause that matches anywhere in the text, so classifying a
- * reply is a single scan whatever the number of causes. Causes are tried in
+ * All patterns are compiled once (JIT); a prefilter (prefilter.h) finds in
+ * one pass over the text which patterns can match at all, so only a few
+ * run per reply whatever the number of causes. Causes are tried in
  * table order: the first that matches and applies to the reply's codes
  * wins; failing that, a cause "implied by" the reply's enhanced code.
  */
@@ -25,7 +25,7 @@
 
 #define CAUSE_MAX          64 /* causes in one table */
 #define CAUSE_CODES_MAX    32 /* codes a cause applies to */
-#define CAUSE_PATTERNS_MAX 32
+#define CAUSE_PATTERNS_MAX 64
 #define CAUSE_VAR_MAX      96   /* a captured value, as inserted in text */
 #define CAUSE_TEXT_MAX     1024 /* an expanded explanation or fix */
 
@@ -74,6 +74,9 @@ void causeset_free(struct causeset *);
 /* Recognise the cause of a parsed reply; hit->cause NULL if none. */
 void cause_classify(const struct causeset *, const struct reply *,
                     struct cause_hit *);
+/* The same, running every pattern: the prefilter's reference, for tests. */
+void cause_classify_unfiltered(const struct causeset *, const struct reply *,
+                               struct cause_hit *);
 
 /*
  * Expand a cause text with the hit's captures: "${zone:-a blocklist}" gives

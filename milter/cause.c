@@ -1,12 +1,12 @@
 /*
  * cause - compile the code table's causes and recognise them in replies.
  *
- * Each cause's patterns are compiled twice: alone (to check them, report
- * errors at their line and extract named captures), and as one alternative
- * of a single expression for the whole table, each alternative ending in a
- * callout numbered after its cause. The callout notes the cause and fails,
- * so the matcher goes on to every other alternative and start position: one
- * scan finds every cause present, and table order then picks the winner.
+ * Each pattern is compiled on its own (JIT) and registered with a
+ * prefilter by the literal text it requires, so classifying a reply is one
+ * walk over its text plus the few patterns whose literals were seen, tried
+ * in table order. Each cause's patterns are also compiled as one
+ * alternation, to check its placeholders against named groups and to take
+ * the captures of the cause that won.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -20,17 +20,20 @@
 
 #include "cause.h"
 #include "codetable.h"
+#include "prefilter.h"
 #include "reply.h"
 
 /* Bounded work per reply whatever a site's patterns look like. */
 #define MATCH_LIMIT 200000
-#define ALL_MAX     (64 * 1024)
+#define JOIN_MAX    (64 * 1024)
 
 struct cause_rt {
 	const struct cause_entry *e;
-	pcre2_code *rx; /* its patterns alone */
-	bool has_vars;  /* its texts take captures */
-	bool cls[6];    /* "4xx", "5xx" */
+	pcre2_code *rx; /* its patterns as one alternation */
+	pcre2_code *prx[CAUSE_PATTERNS_MAX]; /* each pattern, JIT-compiled */
+	unsigned first_id;                   /* prefilter ids first_id.. */
+	bool has_vars;                       /* its texts take captures */
+	bool cls[6];                         /* "4xx", "5xx" */
 	uint8_t basic[600 / 8 + 1];
 	uint8_t enh[CODE_SUBJECT_MAX + 1][CODE_DETAIL_MAX / 8 + 1];
 	uint8_t implied[CODE_SUBJECT_MAX + 1][CODE_DETAIL_MAX / 8 + 1];
@@ -39,7 +42,8 @@ struct cause_rt {
 struct causeset {
 	size_t n;
 	struct cause_rt *rt;
-	pcre2_code *all; /* NULL when no cause has patterns */
+	struct prefilter *pf;
+	pcre2_match_context *mc; /* read only once built: shared */
 };
 
 #define BIT_SET(a, i) ((a)[(i) / 8] |= (uint8_t)(1u << ((i) % 8)))
@@ -218,16 +222,14 @@ set_codes(struct build *B, struct cause_rt *c, const char *const *codes,
 	return 0;
 }
 
-/* "(?:p1)|(?:p2)" for one cause; with callouts "(?:p1)(?Ck)|..." for all. */
+/* "(?:p1)|(?:p2)|...": a cause's patterns as one expression. */
 static int
-join(char *dst, size_t *len, size_t cap, const char *p, int callout)
+join(char *dst, size_t *len, size_t cap, const char *p)
 {
 	int n;
 
-	n = callout >= 0 ? snprintf(dst + *len, cap - *len, "%s(?:%s)(?C%d)",
-	                            *len > 0 ? "|" : "", p, callout)
-	                 : snprintf(dst + *len, cap - *len, "%s(?:%s)",
-	                            *len > 0 ? "|" : "", p);
+	n = snprintf(dst + *len, cap - *len, "%s(?:%s)", *len > 0 ? "|" : "",
+	             p);
 	if (n < 0 || (size_t)n >= cap - *len)
 		return -1;
 	*len += (size_t)n;
@@ -235,33 +237,34 @@ join(char *dst, size_t *len, size_t cap, const char *p, int callout)
 }
 
 static void
-build_one(struct build *B, struct cause_rt *c, char *buf, size_t cap)
+build_one(struct build *B, struct causeset *cs, struct cause_rt *c,
+          unsigned *id, char *buf, size_t cap)
 {
 	const struct cause_entry *e = c->e;
 	const char *why;
 	char msg[300];
 	size_t i, len = 0;
-	pcre2_code *rx;
 
-	for (i = 0; i < e->npatterns; i++) {
+	c->first_id = *id;
+	for (i = 0; i < e->npatterns; i++, (*id)++) {
 		if ((why = pattern_refused(e->patterns[i])) != NULL) {
-			berr(B, e->line, "cause '%s': pattern: %s", e->name,
-			     why);
+			berr(B, e->line, "cause '%s': pattern '%s': %s",
+			     e->name, e->patterns[i], why);
 			continue;
 		}
-		rx = compile(e->patterns[i], PCRE2_ZERO_TERMINATED, msg,
-		             sizeof(msg));
-		if (rx == NULL) {
+		c->prx[i] = compile(e->patterns[i], PCRE2_ZERO_TERMINATED, msg,
+		                    sizeof(msg));
+		if (c->prx[i] == NULL) {
 			berr(B, e->line,
-			     "cause '%s': pattern cannot be "
-			     "compiled: %s",
-			     e->name, msg);
+			     "cause '%s': pattern '%s' cannot be compiled: %s",
+			     e->name, e->patterns[i], msg);
 			continue;
 		}
-		pcre2_code_free(rx);
-		if (join(buf, &len, cap, e->patterns[i], -1) != 0) {
+		pcre2_jit_compile(c->prx[i], PCRE2_JIT_COMPLETE);
+		if (prefilter_add(cs->pf, e->patterns[i], *id) < 0 ||
+		    join(buf, &len, cap, e->patterns[i]) != 0) {
 			berr(B, e->line, "cause '%s': %s", e->name,
-			     "patterns too long");
+			     "too many or too long patterns");
 			return;
 		}
 	}
@@ -269,6 +272,8 @@ build_one(struct build *B, struct cause_rt *c, char *buf, size_t cap)
 		return;
 	if ((c->rx = compile(buf, len, msg, sizeof(msg))) == NULL)
 		berr(B, e->line, "cause '%s': %s", e->name, msg);
+	else
+		pcre2_jit_compile(c->rx, PCRE2_JIT_COMPLETE);
 }
 
 struct causeset *
@@ -277,8 +282,9 @@ causeset_build(const struct cause_entry *e, size_t n, const char *file,
 {
 	struct build B = {file, d, 0};
 	struct causeset *cs;
-	char msg[300], *buf = NULL, *all = NULL;
-	size_t i, k, len = 0;
+	char *buf = NULL;
+	unsigned id = 0;
+	size_t i;
 
 	if (n > CAUSE_MAX) {
 		diag_add(d, file, e[CAUSE_MAX].line,
@@ -287,57 +293,51 @@ causeset_build(const struct cause_entry *e, size_t n, const char *file,
 	}
 	if ((cs = calloc(1, sizeof(*cs))) == NULL ||
 	    (cs->rt = calloc(n + 1, sizeof(*cs->rt))) == NULL ||
-	    (buf = malloc(ALL_MAX)) == NULL || (all = malloc(ALL_MAX)) == NULL)
-		goto oom;
+	    (cs->pf = prefilter_new()) == NULL ||
+	    (cs->mc = pcre2_match_context_create(NULL)) == NULL ||
+	    (buf = malloc(JOIN_MAX)) == NULL) {
+		free(buf);
+		causeset_free(cs);
+		diag_add(d, file, 0, "out of memory");
+		return NULL;
+	}
+	pcre2_set_match_limit(cs->mc, MATCH_LIMIT);
 	cs->n = n;
 	for (i = 0; i < n; i++) {
 		struct cause_rt *c = &cs->rt[i];
 
 		c->e = &e[i];
-		build_one(&B, c, buf, ALL_MAX);
+		build_one(&B, cs, c, &id, buf, JOIN_MAX);
 		set_codes(&B, c, e[i].codes, e[i].ncodes, false);
 		set_codes(&B, c, e[i].implied_by, e[i].nimplied, true);
 		check_text(&B, c, e[i].explanation, &c->has_vars);
 		check_text(&B, c, e[i].when, &c->has_vars);
 		check_text(&B, c, e[i].fix, &c->has_vars);
-		for (k = 0; k < e[i].npatterns && !B.bad; k++)
-			if (join(all, &len, ALL_MAX, e[i].patterns[k],
-			         (int)i) != 0)
-				berr(&B, e[i].line, "cause '%s': %s", e[i].name,
-				     "the table's patterns are "
-				     "too long together");
-	}
-	if (!B.bad && len > 0) {
-		if ((cs->all = compile(all, len, msg, sizeof(msg))) == NULL)
-			berr(&B, 0, "causes: %s", msg);
-		else
-			pcre2_jit_compile(cs->all, PCRE2_JIT_COMPLETE);
 	}
 	free(buf);
-	free(all);
+	if (!B.bad && prefilter_seal(cs->pf) != 0)
+		berr(&B, 0, "%s", "out of memory");
 	if (B.bad) {
 		causeset_free(cs);
 		return NULL;
 	}
 	return cs;
-oom:
-	free(buf);
-	free(all);
-	causeset_free(cs);
-	diag_add(d, file, 0, "out of memory");
-	return NULL;
 }
 
 void
 causeset_free(struct causeset *cs)
 {
-	size_t i;
+	size_t i, k;
 
 	if (cs == NULL)
 		return;
-	for (i = 0; cs->rt != NULL && i < cs->n; i++)
+	for (i = 0; cs->rt != NULL && i < cs->n; i++) {
 		pcre2_code_free(cs->rt[i].rx);
-	pcre2_code_free(cs->all);
+		for (k = 0; k < CAUSE_PATTERNS_MAX; k++)
+			pcre2_code_free(cs->rt[i].prx[k]);
+	}
+	prefilter_free(cs->pf);
+	pcre2_match_context_free(cs->mc);
 	free(cs->rt);
 	free(cs);
 }
@@ -357,24 +357,10 @@ rt_applies(const struct cause_rt *c, const struct reply *r)
 	       BIT_GET(c->enh[r->subject], r->detail);
 }
 
-struct scan {
-	uint64_t seen;
-};
-
-static int
-on_cause(pcre2_callout_block *cb, void *data)
-{
-	struct scan *sc = data;
-
-	if (cb->callout_number < 64)
-		sc->seen |= UINT64_C(1) << cb->callout_number;
-	return 1; /* fail here, so that every other cause is tried too */
-}
-
 /* Copy the set named groups of the cause's own match into the hit. */
 static void
-take_captures(const struct cause_rt *c, const struct reply *r,
-              struct cause_hit *hit)
+take_captures(const struct causeset *cs, const struct cause_rt *c,
+              const char *text, size_t textlen, struct cause_hit *hit)
 {
 	pcre2_match_data *md;
 	PCRE2_SIZE *ov;
@@ -384,8 +370,8 @@ take_captures(const struct cause_rt *c, const struct reply *r,
 
 	if ((md = pcre2_match_data_create_from_pattern(c->rx, NULL)) == NULL)
 		return;
-	if (pcre2_match(c->rx, (PCRE2_SPTR)r->text, r->textlen, 0, 0, md,
-	                NULL) <= 0)
+	if (pcre2_match(c->rx, (PCRE2_SPTR)text, textlen, 0, 0, md, cs->mc) <=
+	    0)
 		goto out;
 	ov = pcre2_get_ovector_pointer(md);
 	pcre2_pattern_info(c->rx, PCRE2_INFO_NAMECOUNT, &count);
@@ -404,8 +390,7 @@ take_captures(const struct cause_rt *c, const struct reply *r,
 		if (len >= sizeof(cap->value))
 			len = sizeof(cap->value) - 1;
 		for (k = 0; k < len; k++) {
-			unsigned char ch =
-			    (unsigned char)r->text[ov[2 * g] + k];
+			unsigned char ch = (unsigned char)text[ov[2 * g] + k];
 
 			cap->value[k] =
 			    ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
@@ -417,13 +402,59 @@ out:
 	pcre2_match_data_free(md);
 }
 
-void
-cause_classify(const struct causeset *cs, const struct reply *r,
-               struct cause_hit *hit)
+/* Whether any bit of seen[first, first + n) is set. */
+static bool
+any_seen(const uint64_t *seen, unsigned first, size_t n)
 {
-	pcre2_match_context *mc = NULL;
+	unsigned end = first + (unsigned)n, w;
+	uint64_t m;
+
+	for (w = first / 64; w * 64 < end; w++) {
+		m = ~UINT64_C(0);
+		if (w == first / 64)
+			m &= ~UINT64_C(0) << (first % 64);
+		if ((w + 1) * 64 > end)
+			m &= ~UINT64_C(0) >> (64 - end % 64);
+		if (seen[w] & m)
+			return true;
+	}
+	return false;
+}
+
+/* Whether one of the cause's patterns that passed the prefilter matches. */
+static bool
+rt_matches(const struct causeset *cs, const struct cause_rt *c,
+           const char *text, size_t len, const uint64_t *seen,
+           pcre2_match_data **md)
+{
+	size_t k;
+	unsigned id;
+
+	if (!any_seen(seen, c->first_id, c->e->npatterns))
+		return false;
+	for (k = 0; k < c->e->npatterns; k++) {
+		id = c->first_id + (unsigned)k;
+		if (!(seen[id / 64] >> (id % 64) & 1))
+			continue;
+		if (*md == NULL &&
+		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
+			return false;
+		/* 0 is a match too: md has room for no capture group. */
+		if (pcre2_match(c->prx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
+		                cs->mc) >= 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+classify(const struct causeset *cs, const struct reply *r,
+         struct cause_hit *hit, bool filtered)
+{
+	uint64_t seen[PREFILTER_WORDS];
 	pcre2_match_data *md = NULL;
-	struct scan sc = {0};
+	char flat[REPLY_TEXT_MAX];
+	const char *text = r->text;
 	size_t i;
 
 	hit->cause = NULL;
@@ -431,24 +462,29 @@ cause_classify(const struct causeset *cs, const struct reply *r,
 	hit->ncaptures = 0;
 	if (cs == NULL || r->code < 400 || r->code >= 600)
 		return;
-	if (cs->all != NULL &&
-	    (mc = pcre2_match_context_create(NULL)) != NULL &&
-	    (md = pcre2_match_data_create(1, NULL)) != NULL) {
-		pcre2_set_callout(mc, on_cause, &sc);
-		pcre2_set_match_limit(mc, MATCH_LIMIT);
-		/* Never matches: on_cause fails every path it completes. */
-		(void)pcre2_match(cs->all, (PCRE2_SPTR)r->text, r->textlen, 0,
-		                  0, md, mc);
+	/* A reply's lines break anywhere: patterns see one line of text. */
+	if (memchr(r->text, '\n', r->textlen) != NULL) {
+		memcpy(flat, r->text, r->textlen);
+		for (i = 0; i < r->textlen; i++)
+			if (flat[i] == '\n')
+				flat[i] = ' ';
+		text = flat;
 	}
-	pcre2_match_data_free(md);
-	pcre2_match_context_free(mc);
-	for (i = 0; i < cs->n && sc.seen != 0; i++)
-		if ((sc.seen >> i & 1) && rt_applies(&cs->rt[i], r)) {
+	if (filtered)
+		prefilter_scan(cs->pf, text, r->textlen, seen);
+	else
+		memset(seen, 0xff, sizeof(seen));
+	for (i = 0; i < cs->n; i++)
+		if (rt_applies(&cs->rt[i], r) &&
+		    rt_matches(cs, &cs->rt[i], text, r->textlen, seen, &md)) {
+			pcre2_match_data_free(md);
 			hit->cause = cs->rt[i].e;
 			if (cs->rt[i].has_vars)
-				take_captures(&cs->rt[i], r, hit);
+				take_captures(cs, &cs->rt[i], text, r->textlen,
+				              hit);
 			return;
 		}
+	pcre2_match_data_free(md);
 	if (r->ecode[0] == '\0' || r->subject < 0 ||
 	    r->subject > CODE_SUBJECT_MAX || r->detail < 0 ||
 	    r->detail > CODE_DETAIL_MAX)
@@ -459,6 +495,20 @@ cause_classify(const struct causeset *cs, const struct reply *r,
 			hit->implied = true;
 			return;
 		}
+}
+
+void
+cause_classify(const struct causeset *cs, const struct reply *r,
+               struct cause_hit *hit)
+{
+	classify(cs, r, hit, true);
+}
+
+void
+cause_classify_unfiltered(const struct causeset *cs, const struct reply *r,
+                          struct cause_hit *hit)
+{
+	classify(cs, r, hit, false);
 }
 
 bool

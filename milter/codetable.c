@@ -255,7 +255,7 @@ load_strings(struct loader *L, const config_setting_t *f, const char **out,
 		return -1;
 	}
 	len = config_setting_length(f);
-	if (len > (int)max) {
+	if (len < 0 || (size_t)len > max - *n) {
 		diag_add(L->d, L->file, line_of(f),
 		         "field '%s' lists more than %zu %s", name, max, what);
 		return -1;
@@ -513,6 +513,7 @@ load_cause(struct loader *L, struct cause_entry *c, const config_setting_t *g)
 	int i, n, bad = 0;
 	size_t k;
 
+	memset(c, 0, sizeof(*c)); /* the slot of a refused cause is reused */
 	c->line = line_of(g);
 	if (!config_setting_is_group(g)) {
 		diag_add(L->d, L->file, c->line,
@@ -558,6 +559,7 @@ check_cause_codes(struct loader *L, const struct cause_entry *c)
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < n[k]; i++) {
 			if (code_parse(list[k][i], &ref) != 0 ||
+			    (ref.kind == CODE_ENHANCED && ref.cls != 0) ||
 			    codetable_find(L->t, &ref) != NULL)
 				continue; /* malformed: causeset_build says */
 			diag_add(L->d, L->file, c->line,
