@@ -28,16 +28,21 @@ VERSION	:= 0.1.0
 CFLAGS	+= -DMA_VERSION=\"$(VERSION)\"
 
 SRCS	:= $(wildcard milter/*.c)
-OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o
+OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o \
+	   $(BUILD)/obj/site_css.o
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 BIN	:= $(BUILD)/milter-annotate
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-# Debian packages: to build, then to test (real MTAs and an SMTP client).
+# Debian packages: to build, then to test (real MTAs and an SMTP client;
+# for the help site: a validator, headless Chromium driven over WebDriver
+# with curl and jq, and fonts with Arabic and Chinese glyphs).
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
-DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd
+DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd \
+	     tidy chromium chromium-driver curl jq fonts-dejavu-core \
+	     fonts-wqy-microhei
 
 .PHONY: all run test unit e2e deps deps-build bench install clean lint demo
 
@@ -52,6 +57,10 @@ $(BUILD)/obj/%.o: milter/%.c | $(BUILD)/obj check-libs
 # The code table is linked in byte for byte: one source, nothing to sync.
 $(BUILD)/obj/codes_builtin.o: milter/codes_builtin.S conf/codes.conf | $(BUILD)/obj
 	$(CC) -DCODES_FILE='"conf/codes.conf"' -c -o $@ $<
+
+# So is the help site's stylesheet (export html).
+$(BUILD)/obj/site_css.o: milter/site_css.S milter/site.css | $(BUILD)/obj
+	$(CC) -DSTYLE_FILE='"milter/site.css"' -c -o $@ $<
 
 $(BUILD)/obj $(BUILD)/tests:
 	mkdir -p $@

@@ -7,38 +7,21 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "compare.h"
 #include "export.h"
+#include "lang.h"
 #include "logscan.h"
 #include "reply.h"
 #include "template.h"
 
 #define PROG "milter-annotate"
-
-/* Section headings as the help pages write them, per language. */
-enum { H_DESC, H_WHEN, H_FIX, H_DIFF, H_WHICH, H_MORE, H_COUNT };
-
-static const struct lang {
-	const char *code;
-	const char *h[H_COUNT];
-} langs[] = {
-    {"en",
-     {"Description", "When you see it", "How to fix", "Key differences",
-      "When to use which", "Learn more"}},
-    {"ar",
-     {"الوصف", "متى تراه", "كيفية الإصلاح", "الفروق الرئيسية",
-      "متى تستخدم أيًا منهما", "اعرف المزيد"}},
-    {"ru",
-     {"Описание", "Когда вы это видите", "Как исправить", "Ключевые различия",
-      "Когда что использовать", "Узнать больше"}},
-    {"zh",
-     {"描述", "何时出现", "如何修复", "主要区别", "何时使用哪个", "了解更多"}},
-};
 
 static void __attribute__((format(printf, 2, 3)))
 cli_warn(const char *cmd, const char *fmt, ...)
@@ -121,16 +104,6 @@ print_wrapped(const char *text, int indent)
 	putchar('\n');
 }
 
-/* "The server ..." read mid-sentence: "the server ...", acronyms kept. */
-static void
-print_lcfirst(const char *s)
-{
-	if (isupper((unsigned char)s[0]) && !isupper((unsigned char)s[1]))
-		printf("%c%s", tolower((unsigned char)s[0]), s + 1);
-	else
-		fputs(s, stdout);
-}
-
 static void
 explain_one(const struct looked_up *lu)
 {
@@ -210,36 +183,11 @@ cmd_explain(const struct config *cfg, int argc, char **argv)
 }
 
 static void
-compare_intro(const struct looked_up *a, const struct looked_up *b)
-{
-	const char *ca = class_of(a), *cb = class_of(b);
-
-	printf("SMTP %s %s vs %s %s\n\n", a->label, a->e->name, b->label,
-	       b->e->name);
-	if (strcmp(ca, cb) == 0)
-		printf("Both SMTP %s (%s) and %s (%s) belong to the %s "
-		       "category. %s indicates that ",
-		       a->label, a->e->name, b->label, b->e->name, ca,
-		       a->label);
-	else
-		printf("SMTP %s (%s) is a %s response, while %s (%s) is a %s "
-		       "response. %s indicates that ",
-		       a->label, a->e->name, ca, b->label, b->e->name, cb,
-		       a->label);
-	print_lcfirst(a->e->description);
-	printf(strcmp(ca, cb) == 0 ? " Meanwhile, %s means that "
-	                           : " In contrast, %s means that ",
-	       b->label);
-	print_lcfirst(b->e->description);
-	printf("\n");
-}
-
-static void
 compare_sections(const struct lang *L, const struct code_entry *e)
 {
-	printf("\n%s\n%s\n", L->h[H_DESC], e->description);
-	printf("\n%s\n%s\n", L->h[H_WHEN], e->when);
-	printf("\n%s\n%s\n", L->h[H_FIX], e->fix);
+	printf("\n%s\n%s\n", L->t[LT_DESC], e->description);
+	printf("\n%s\n%s\n", L->t[LT_WHEN], e->when);
+	printf("\n%s\n%s\n", L->t[LT_FIX], e->fix);
 }
 
 static void
@@ -254,34 +202,38 @@ compare_more(const struct config *cfg, const struct looked_up *lu)
 	printf("%s\n", url);
 }
 
-static void
+static int
 compare_render(const struct config *cfg, const struct lang *L,
                const struct looked_up *a, const struct looked_up *b)
 {
-	const char *ca = class_of(a), *cb = class_of(b);
-	int n = 1;
+	static char text[COMPARE_TEXT_MAX];
+	static char items[COMPARE_DIFFS_MAX][COMPARE_TEXT_MAX];
+	struct compare_side sa = {a->label, class_of(a), a->e};
+	struct compare_side sb = {b->label, class_of(b), b->e};
+	int i, n;
 
-	compare_intro(a, b);
+	if (compare_title(&sa, &sb, text, sizeof(text)) < 0)
+		return -1;
+	printf("%s\n\n", text);
+	if (compare_intro(&sa, &sb, text, sizeof(text)) < 0)
+		return -1;
+	printf("%s\n", text);
 	compare_sections(L, a->e);
 	compare_sections(L, b->e);
-	printf("\n%s\n\n", L->h[H_DIFF]);
-	if (strcmp(ca, cb) != 0)
-		printf("%d. %s is a %s response, while %s is a %s response.\n",
-		       n++, a->label, ca, b->label, cb);
-	printf("%d. SMTP %s: %s\n", n++, a->label, a->e->description);
-	printf("%d. SMTP %s: %s\n", n++, b->label, b->e->description);
-	printf("%d. You encounter %s ", n++, a->label);
-	print_lcfirst(a->e->when);
-	printf("\n%d. You encounter %s ", n++, b->label);
-	print_lcfirst(b->e->when);
-	printf("\n\n%s\n\n", L->h[H_WHICH]);
-	printf("For %s (%s): %s For %s (%s): %s\n", a->label, a->e->name,
-	       a->e->fix, b->label, b->e->name, b->e->fix);
+	printf("\n%s\n\n", L->t[LT_DIFF]);
+	if ((n = compare_diffs(&sa, &sb, items)) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		printf("%d. %s\n", i + 1, items[i]);
+	if (compare_advice(&sa, &sb, text, sizeof(text)) < 0)
+		return -1;
+	printf("\n%s\n\n%s\n", L->t[LT_WHICH], text);
 	if (cfg->site.help_url != NULL) {
-		printf("\n%s\n", L->h[H_MORE]);
+		printf("\n%s\n", L->t[LT_MORE]);
 		compare_more(cfg, a);
 		compare_more(cfg, b);
 	}
+	return 0;
 }
 
 static int
@@ -289,25 +241,20 @@ cmd_compare(const struct config *cfg, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"lang", required_argument, 0, 'l'}, {0, 0, 0, 0}};
-	const struct lang *L = &langs[0];
+	const struct lang *L = lang_find("en");
 	struct looked_up a, b;
-	size_t i;
 	int c;
 
 	optind = 0; /* 0, not 1: glibc then forgets main's "+" mode */
 	while ((c = getopt_long(argc, argv, "l:", opts, NULL)) != -1) {
 		if (c != 'l')
 			return 2;
-		for (i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
-			if (strcmp(langs[i].code, optarg) == 0)
-				break;
-		if (i == sizeof(langs) / sizeof(langs[0])) {
+		if ((L = lang_find(optarg)) == NULL) {
 			cli_warn("compare",
 			         "unknown language '%s' (en, ar, ru, zh)",
 			         optarg);
 			return 2;
 		}
-		L = &langs[i];
 	}
 	if (argc - optind != 2) {
 		cli_warn("compare", "%s",
@@ -317,7 +264,10 @@ cmd_compare(const struct config *cfg, int argc, char **argv)
 	if (look_up(cfg, "compare", argv[optind], &a) != 0 ||
 	    look_up(cfg, "compare", argv[optind + 1], &b) != 0)
 		return 2;
-	compare_render(cfg, L, &a, &b);
+	if (compare_render(cfg, L, &a, &b) != 0) {
+		cli_warn("compare", "%s", "the texts are too long to compare");
+		return 1;
+	}
 	return 0;
 }
 
@@ -453,9 +403,9 @@ cmd_annotate(const struct config *cfg, int argc, char **argv)
 }
 
 static int
-cmd_export(const struct config *cfg, int argc, char **argv)
+export_footer(const struct config *cfg, int argc)
 {
-	if (argc != 2 || strcmp(argv[1], "postfix-footer") != 0) {
+	if (argc != 2) {
 		cli_warn("export", "%s", "usage: export postfix-footer");
 		return 2;
 	}
@@ -466,6 +416,56 @@ cmd_export(const struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* export html DIR [--lang en,ar,ru,zh] [--base-url URL] */
+static int
+export_site(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"lang", required_argument, 0, 'l'},
+	    {"base-url", required_argument, 0, 'b'},
+	    {0, 0, 0, 0}};
+	struct export_html_opts o = {NULL, NULL, NULL};
+	char err[PATH_MAX + 128];
+	long pages;
+	int c;
+
+	optind = 0; /* 0, not 1: glibc then forgets main's "+" mode */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l')
+			o.langs = optarg;
+		else if (c == 'b')
+			o.base_url = optarg;
+		else
+			return 2;
+	}
+	if (argc - optind != 1 || argv[optind][0] == '\0') {
+		cli_warn("export", "%s",
+		         "usage: export html DIR [--lang en,ar,ru,zh] "
+		         "[--base-url URL]");
+		return 2;
+	}
+	o.dir = argv[optind];
+	if ((pages = export_html(cfg, &o, err, sizeof(err))) < 0) {
+		cli_warn("export", "html: %s", err);
+		return 1;
+	}
+	printf("%s: %ld pages\n", o.dir, pages);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int
+cmd_export(const struct config *cfg, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "postfix-footer") == 0)
+		return export_footer(cfg, argc);
+	if (argc >= 2 && strcmp(argv[1], "html") == 0)
+		return export_site(cfg, argc - 1, argv + 1);
+	cli_warn("export", "%s",
+	         "usage: export postfix-footer | export html DIR "
+	         "[--lang en,ar,ru,zh] [--base-url URL]");
+	return 2;
 }
 
 static const struct {

@@ -26,6 +26,8 @@ usage(FILE *fp)
 	    "[--queue-id ID] [--client-addr ADDR] [REPLY...]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] classify [REPLY...]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] export postfix-footer\n"
+	    "       milter-annotate [-c FILE] [-T FILE] export html DIR "
+	    "[--lang en,ar,ru,zh] [--base-url URL]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] logscan [--json] "
 	    "[--summary] [-F] [FILE...]\n"
 	    "\n"

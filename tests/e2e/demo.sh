@@ -6,8 +6,10 @@
 # Starts build/milter-annotate with a small, realistic rule set and a private Postfix on
 # 127.0.0.1 that uses it (tests/e2e/mta.sh), sends a few messages with swaks and prints, for
 # each, the reply without and with milter-annotate. Then shows a rejection Postfix makes
-# itself, which the milter cannot change but observes and logs. Everything runs in a
-# temporary folder that is removed at the end; the MTA and the milter are stopped.
+# itself, which the milter cannot change but observes and logs. For each rejection it prints
+# the link of the help page that explains it, in the static help site it exports to
+# build/help (`export html`). Everything else runs in a temporary folder that is removed at
+# the end; the MTA and the milter are stopped.
 # Exits 0 when the demo ran, 1 if something could not be started.
 set -u
 # shellcheck source=lib.sh
@@ -31,6 +33,31 @@ rules = (
     reply = "554 5.7.1 Message content rejected"; }
 );
 EOF
+
+# The help site the links below lead to; it stays after the demo.
+SITE=$REPO_TOP/build/help
+"$MA_BIN" -c "$CONF" export html "$SITE" >"$E2E_TMP/export.log" 2>&1 ||
+    { cat "$E2E_TMP/export.log" >&2; die "export html failed"; }
+
+# help_page REPLY: the page that explains REPLY: its cause's (as `classify` recognises it),
+# else its code's, picked as the reply engine picks an entry: the enhanced code, its
+# subject's X.S.0, the basic code, X.0.0.
+help_page() {
+    local reply=$1 cause ecode f
+    cause=$("$MA_BIN" -c "$CONF" classify "$reply" 2>/dev/null)
+    if [ -n "$cause" ] && [ "$cause" != none ] && [ -f "$SITE/en/cause/$cause.html" ]; then
+        echo "file://$SITE/en/cause/$cause.html"
+        return
+    fi
+    ecode=$(printf '%s\n' "$reply" | sed -nE '1s/^[0-9]{3}[ -][245]\.([0-9]+)\.([0-9]+).*/x.\1.\2/p')
+    for f in "$ecode" "${ecode%.*}.0" "${reply:0:3}" x.0.0; do
+        if [ -n "$f" ] && [ -f "$SITE/en/code/$f.html" ]; then
+            echo "file://$SITE/en/code/$f.html"
+            return
+        fi
+    done
+    echo "(none)"
+}
 
 if ! e2e_port MPORT || ! e2e_port SPORT; then
     die "no free port"
@@ -89,6 +116,7 @@ demo_case() {
     else
         printf '%s\n' "$got" | indent "      "
     fi
+    echo "   The help page that explains it: $(help_page "$reply")"
 }
 
 demo_case "A recipient in a domain this server does not relay for" \
@@ -116,7 +144,9 @@ echo "$n. A recipient Postfix rejects itself (its own access table, not a milter
 echo "   swaks --server 127.0.0.1:$SPORT --from dave@localhost --to mtareject@localhost --quit-after RCPT"
 swaks_replies "$SPORT" --from dave@localhost --to mtareject@localhost --quit-after RCPT >/dev/null
 echo "   The sender sees Postfix's own reply, unchanged (a milter cannot rewrite it):"
-sw_reply_to 'RCPT TO:' | indent "      "
+own=$(sw_reply_to 'RCPT TO:')
+printf '%s\n' "$own" | indent "      "
+echo "   The help page that explains it: $(help_page "$(printf '%s\n' "$own" | head -n 1)")"
 echo "   milter-annotate is told about it (SMFIP_RCPT_REJ) and logs it with its explanation:"
 line=""
 if wait_for_log "$(ma_logfile demo)" "$mark" 'source=mta' 5; then
@@ -140,8 +170,14 @@ pf_reload "$PF" >/dev/null 2>&1 || die "postfix reload failed"
 sleep 1 # the running smtpd processes finish; new ones read the map
 swaks_replies "$SPORT" --from dave@localhost --to mtareject@localhost --quit-after RCPT >/dev/null
 echo "   The sender now sees Postfix's own reply with the same explanation:"
-sw_reply_to 'RCPT TO:' | indent "      "
+own=$(sw_reply_to 'RCPT TO:')
+printf '%s\n' "$own" | indent "      "
+echo "   The help page that explains it: $(help_page "$(printf '%s\n' "$own" | head -n 1)")"
 
+echo
+echo "The help site: file://$SITE/index.html"
+echo "(build/milter-annotate export html DIR: every code, cause and comparison, in English,"
+echo "Arabic, Russian and Chinese)."
 echo
 echo "More: build/milter-annotate explain 5.7.1"
 echo "      build/milter-annotate compare 451 550 --lang en"

@@ -25,6 +25,7 @@
 #   expect_valid_reply NAME TEXT          reply_problems is empty
 #   pass MSG / fail MSG         count one result by hand
 #   e2e_finish                  prints "N passed, N failed", exits 1 if any failed
+#   E2E_CLEANUP_HOOKS+=(FN)     FN runs first in the EXIT trap (a test's own servers)
 #
 # Environment: E2E_KEEP=1 keeps $E2E_TMP; E2E_START_TIMEOUT, E2E_STOP_TIMEOUT (mta.sh);
 # E2E_SWAKS_TIMEOUT (seconds for one swaks run, default 30).
@@ -45,6 +46,7 @@ E2E_PORT_SEQ=0
 declare -A E2E_MA_PID=()
 E2E_PF_DIRS=()
 E2E_SM_DIRS=()
+E2E_CLEANUP_HOOKS=() # functions the EXIT trap calls first (a test's own servers)
 
 # ---- results -------------------------------------------------------------------------
 
@@ -167,7 +169,8 @@ e2e_finish() {
 # ---- set-up and clean-up ---------------------------------------------------------------
 
 e2e_cleanup() {
-    local n d
+    local n d h
+    for h in "${E2E_CLEANUP_HOOKS[@]}"; do "$h"; done
     for n in "${!E2E_MA_PID[@]}"; do ma_stop "$n"; done
     for d in "${E2E_PF_DIRS[@]}"; do pf_stop "$d"; done
     for d in "${E2E_SM_DIRS[@]}"; do sm_stop "$d"; done
