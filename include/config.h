@@ -17,6 +17,9 @@
 #include "diag.h"
 #include "reply.h"
 
+/* help_url when only help_base_url is set: export html's file names. */
+#define HELP_URL_DEFAULT "${help_base_url}/en/${page}"
+
 #define CONFIG_DEFAULT_PATH   "/etc/milter-annotate.conf"
 #define CONFIG_DEFAULT_SOCKET "unix:/run/milter-annotate/milter-annotate.sock"
 

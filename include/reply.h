@@ -45,6 +45,7 @@ struct reply_site {
 	const char *postmaster; /* templates, NULL when unset */
 	const char *help_url;
 	const char *reference;
+	const char *help_base_url; /* the help site (export html), or NULL */
 };
 
 /* Per-reply values for the site templates; NULL when unknown. */

@@ -17,6 +17,8 @@ enum tmpl_var {
 	TV_QUEUE_ID,
 	TV_CLIENT_ADDR,
 	TV_REFERENCE,
+	TV_PAGE,          /* the help site's page: "cause/NAME.html" */
+	TV_HELP_BASE_URL, /* where the help site is published */
 	TV_COUNT
 };
 

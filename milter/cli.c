@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "export.h"
+#include "helppath.h"
 #include "lang.h"
 #include "logscan.h"
 #include "reply.h"
@@ -194,10 +195,13 @@ static void
 compare_more(const struct config *cfg, const struct looked_up *lu)
 {
 	const char *vals[TV_COUNT] = {0};
-	char url[REPLY_WIRE_MAX];
+	char url[REPLY_WIRE_MAX], page[128];
 
 	vals[TV_CODE] = lu->ref.kind == CODE_BASIC ? lu->label : NULL;
 	vals[TV_ECODE] = lu->ref.kind == CODE_ENHANCED ? lu->label : NULL;
+	if (helppath_code(lu->e, page, sizeof(page)) > 0)
+		vals[TV_PAGE] = page;
+	vals[TV_HELP_BASE_URL] = cfg->site.help_base_url;
 	tmpl_expand(cfg->site.help_url, vals, url, sizeof(url));
 	printf("%s\n", url);
 }

@@ -297,6 +297,27 @@ set_help_url(struct cload *L, const config_setting_t *s)
 	return set_template(L, s, &L->c->site.help_url, true);
 }
 
+/* A URL the help_url template appends "/en/..." to: no space, no '/' end. */
+static int
+set_help_base_url(struct cload *L, const config_setting_t *s)
+{
+	const char *v = get_string(L, s);
+	size_t n;
+
+	if (v == NULL)
+		return -1;
+	n = strlen(v);
+	if (n == 0 || strpbrk(v, " \t\"<>{}") != NULL || v[n - 1] == '/' ||
+	    strstr(v, "${") != NULL)
+		return bad(
+		    L, s,
+		    "must be a URL without spaces, quotes, braces or a "
+		    "trailing '/' (such as https://example.org/smtp-help)");
+	if (set_template(L, s, &L->c->site.help_base_url, false) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 set_reference(struct cload *L, const config_setting_t *s)
 {
@@ -336,6 +357,7 @@ static const struct {
     {"generic", set_generic},
     {"postmaster", set_postmaster},
     {"help_url", set_help_url},
+    {"help_base_url", set_help_base_url},
     {"reference", set_reference},
     {"codes", set_codes},
     {"rules", set_rules},
@@ -380,6 +402,9 @@ apply_settings(struct cload *L)
 		} else if (settings[k].fn(L, s) != 0)
 			failed = 1;
 	}
+	/* The help site's addresses, when only its location is given. */
+	if (L->c->site.help_url == NULL && L->c->site.help_base_url != NULL)
+		L->c->site.help_url = HELP_URL_DEFAULT;
 	return failed ? -1 : 0;
 }
 

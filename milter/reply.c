@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "helppath.h"
 #include "reply.h"
 #include "template.h"
 
@@ -260,6 +261,13 @@ reply_pick(const struct codetable *t, const struct reply *r)
 /* Formatting. */
 
 /*
+ * The longest line a long word may make: the widest width allowed minus
+ * "550-5.999.999 ", so that even with Sendmail's "<rcpt>... " before it a
+ * line stays within 512 octets (see REPLY_WIDTH_MAX).
+ */
+#define WORD_MAX (REPLY_WIDTH_MAX - 14)
+
+/*
  * Word wrapper for one section: a lead ("Explanation: ") on the first
  * line, continuation lines indented, at most max lines. With no output
  * it only counts, so the line budget can be planned before writing.
@@ -337,8 +345,18 @@ wrap_word(struct wrapper *w, const char *word, size_t wl)
 				return 0;
 			continue;
 		}
-		/* A word longer than a whole line is split. */
-		take = w->avail - w->cl;
+		/*
+		 * A word longer than a line (a URL) gets a line of its own up
+		 * to WORD_MAX columns, so it can still be copied or clicked;
+		 * only longer ones are split.
+		 */
+		if (w->cl + wl <= WORD_MAX) {
+			memcpy(w->cur + w->cl, word, wl);
+			w->cl += wl;
+			w->fresh = 0;
+			return 1;
+		}
+		take = w->cl < WORD_MAX ? WORD_MAX - w->cl : 1;
 		memcpy(w->cur + w->cl, word, take);
 		w->cl += take;
 		word += take;
@@ -529,7 +547,7 @@ reply_annotate(const struct reply *r, const struct codetable *t,
                struct reply_out *o)
 {
 	char ecode[REPLY_ECODE_MAX], site_text[3][REPLY_WIRE_MAX];
-	char cause_text[2][CAUSE_TEXT_MAX];
+	char cause_text[2][CAUSE_TEXT_MAX], page[128];
 	struct cause_hit hit;
 	const char *vals[TV_COUNT] = {0};
 	const char *tmpl[3] = {site->postmaster, site->help_url,
@@ -580,6 +598,12 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 	vals[TV_ECODE] = vars != NULL && vars->ecode ? vars->ecode : o->ecode;
 	vals[TV_QUEUE_ID] = vars != NULL ? vars->queue_id : NULL;
 	vals[TV_CLIENT_ADDR] = vars != NULL ? vars->client_addr : NULL;
+	/* The help site's page for what explained the reply (helppath.h). */
+	if ((hit.cause != NULL
+	         ? helppath_cause(hit.cause->name, page, sizeof(page))
+	         : helppath_code(e, page, sizeof(page))) > 0)
+		vals[TV_PAGE] = page;
+	vals[TV_HELP_BASE_URL] = site->help_base_url;
 	if (site->reference != NULL) {
 		tmpl_expand(site->reference, vals, site_text[2],
 		            sizeof(site_text[2]));

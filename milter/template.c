@@ -6,9 +6,13 @@
 #include "template.h"
 
 static const char *const var_names[TV_COUNT] = {
-    [TV_CODE] = "code",           [TV_ECODE] = "ecode",
-    [TV_QUEUE_ID] = "queue_id",   [TV_CLIENT_ADDR] = "client_addr",
+    [TV_CODE] = "code",
+    [TV_ECODE] = "ecode",
+    [TV_QUEUE_ID] = "queue_id",
+    [TV_CLIENT_ADDR] = "client_addr",
     [TV_REFERENCE] = "reference",
+    [TV_PAGE] = "page",
+    [TV_HELP_BASE_URL] = "help_base_url",
 };
 
 /* The variable named by s[0..len), or -1. */
@@ -37,7 +41,7 @@ tmpl_check(const char *text, bool allow_reference)
 		if (v < 0)
 			return "unknown variable in template (known: ${code}, "
 			       "${ecode}, ${queue_id}, ${client_addr}, "
-			       "${reference})";
+			       "${reference}, ${page}, ${help_base_url})";
 		if (v == TV_REFERENCE && !allow_reference)
 			return "the reference template cannot use ${reference}";
 	}

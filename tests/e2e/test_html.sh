@@ -194,6 +194,35 @@ done < <(seed_pairs)
 expect_eq "every pair a seed page compares has its page" "" "$seedmissing"
 check "550 vs 450 is compared as 450-vs-550 (table order)" "[ -s '$SITE/en/compare/450-vs-550.html' ]"
 
+echo "== every annotated reply's Help link lands on its page"
+# help_base_url alone: help_url defaults to "${help_base_url}/en/${page}". Replies: every line of
+# the cause corpus (real replies of every kind) and one per code of the table.
+HB_CONF=$E2E_TMP/help-base.conf
+printf 'help_base_url = "file://%s";\n' "$SITE" >"$HB_CONF"
+chmod 600 "$HB_CONF"
+{
+    cut -f3 "$REPO_TOP"/tests/corpus/causes-*.tsv | grep -E '^[45][0-9]{2}[ -]' | sed -E 's/\\n.*//; s/^([0-9]{3})-/\1 /' | head -n 400
+    for c in "${codes[@]}"; do
+        case $c in
+        X.*) printf '550 5%s Text\n451 4%s Text\n' "${c#X}" "${c#X}" ;;
+        [45]*) printf '%s Text\n' "$c" ;;
+        esac
+    done
+} >"$E2E_TMP/help-replies"
+"$MA_BIN" -c "$HB_CONF" annotate <"$E2E_TMP/help-replies" >"$E2E_TMP/help-out" 2>/dev/null
+nlinks=$(grep -c ' Help: file://' "$E2E_TMP/help-out")
+nreplies=$(grep -c . "$E2E_TMP/help-replies")
+expect_eq "one Help line per reply" "$nreplies" "$nlinks"
+nomatch=$(sed -nE 's/^[0-9]{3}[- ][0-9.]* ?Help: file:\/\/(.*)$/\1/p' "$E2E_TMP/help-out" | sort -u |
+    while read -r f; do [ -s "$f" ] || echo "$f"; done)
+expect_eq "every Help link names a page export html wrote" "" "$nomatch"
+ncause=$(grep -c ' Help: file://.*/en/cause/' "$E2E_TMP/help-out")
+check "links to cause pages where a cause was recognised ($ncause)" "[ $ncause -gt 100 ]"
+relay=$("$MA_BIN" -c "$HB_CONF" annotate "554 5.7.1 <u@example.com>: Relay access denied" | sed -n 's/.*Help: //p')
+expect_eq "Relay access denied links to the relay-denied page" "file://$SITE/en/cause/relay-denied.html" "$relay"
+plain=$("$MA_BIN" -c "$HB_CONF" annotate "550 5.7.1 Message rejected" | sed -n 's/.*Help: //p')
+expect_eq "a reply with no cause links to its code's page" "file://$SITE/en/code/x.7.1.html" "$plain"
+
 echo "== links and structure"
 expect_eq "every href/src resolves to a file of the site, no external URL" "" "$(bad_links "$SITE")"
 expect_eq "every page: doctype, html lang/dir, charset, viewport, title, one h1, main, nav, no script" \

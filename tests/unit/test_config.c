@@ -185,6 +185,33 @@ test_full_with_rules(void **state)
 	free(path);
 }
 
+/* help_base_url alone gives help_url its default; an explicit one stays. */
+static void
+test_help_base_url(void **state)
+{
+	struct config *c;
+	struct diag d;
+	char *path;
+
+	(void)state;
+	c = load("hb.conf", "help_base_url = \"https://example.org/h\";\n",
+	         NULL, &d, &path);
+	assert_non_null(c);
+	assert_string_equal(c->site.help_base_url, "https://example.org/h");
+	assert_string_equal(c->site.help_url, HELP_URL_DEFAULT);
+	assert_string_equal(HELP_URL_DEFAULT, "${help_base_url}/en/${page}");
+	config_free(c);
+	free(path);
+	c = load("hb2.conf",
+	         "help_url = \"https://x.example/${ecode}\";\n"
+	         "help_base_url = \"https://example.org/h\";\n",
+	         NULL, &d, &path);
+	assert_non_null(c);
+	assert_string_equal(c->site.help_url, "https://x.example/${ecode}");
+	config_free(c);
+	free(path);
+}
+
 /* Nothing set: the defaults and the built-in table. */
 static void
 check_defaults(const struct config *c)
@@ -328,7 +355,7 @@ struct bad {
 
 #define TMPL_VARS                                                              \
 	"(known: ${code}, ${ecode}, ${queue_id}, ${client_addr}, "             \
-	"${reference})"
+	"${reference}, ${page}, ${help_base_url})"
 
 static const struct bad bads[] = {
     {"unknown setting", "\nfoo = 1;\n", {":2: unknown setting 'foo'"}},
@@ -388,6 +415,14 @@ static const struct bad bads[] = {
     {"unknown variable in help_url",
      "help_url = \"https://x/${ECODE}\";\n",
      {":1: 'help_url' unknown variable in template " TMPL_VARS}},
+    {"help_base_url with a trailing slash",
+     "help_base_url = \"https://example.org/help/\";\n",
+     {":1: 'help_base_url' must be a URL without spaces, quotes, braces or "
+      "a trailing '/' (such as https://example.org/smtp-help)"}},
+    {"help_base_url with a template",
+     "help_base_url = \"https://example.org/${code}\";\n",
+     {":1: 'help_base_url' must be a URL without spaces, quotes, braces or "
+      "a trailing '/' (such as https://example.org/smtp-help)"}},
     {"reference using reference",
      "reference = \"x ${reference}\";\n",
      {":1: 'reference' the reference template cannot use ${reference}"}},
@@ -681,6 +716,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_help_base_url),
 	    cmocka_unit_test(test_full_with_rules),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_defaults),
