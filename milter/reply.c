@@ -541,6 +541,17 @@ sections_fit(const struct reply_out *o, const struct section *s, size_t avail)
 	return total <= REPLY_MAX_LINES;
 }
 
+/* A cause text with its placeholders filled; most have none: no copy. */
+static const char *
+expand_cause(const char *text, const struct cause_hit *hit, char *buf,
+             size_t cap)
+{
+	if (strchr(text, '$') == NULL)
+		return text;
+	cause_expand(text, hit, buf, cap);
+	return buf;
+}
+
 enum reply_result
 reply_annotate(const struct reply *r, const struct codetable *t,
                const struct reply_site *site, const struct reply_vars *vars,
@@ -585,12 +596,12 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 		cause_classify(codetable_causeset(t), r, &hit);
 	if (hit.cause != NULL) {
 		o->cause = hit.cause;
-		cause_expand(hit.cause->explanation, &hit, cause_text[0],
-		             sizeof(cause_text[0]));
-		cause_expand(hit.cause->fix, &hit, cause_text[1],
-		             sizeof(cause_text[1]));
-		s[SEC_EXPLAIN].text = cause_text[0];
-		s[SEC_FIX].text = cause_text[1];
+		s[SEC_EXPLAIN].text = expand_cause(hit.cause->explanation, &hit,
+		                                   cause_text[0],
+		                                   sizeof(cause_text[0]));
+		s[SEC_FIX].text = expand_cause(hit.cause->fix, &hit,
+		                               cause_text[1],
+		                               sizeof(cause_text[1]));
 		if (site->generic)
 			s[SEC_TEXT].text = hit.cause->title;
 	}
