@@ -552,7 +552,8 @@ static int
 check_cause_codes(struct loader *L, const struct cause_entry *c)
 {
 	const char *const *list[2] = {c->codes, c->implied_by};
-	size_t n[2] = {c->ncodes, c->nimplied}, i, k;
+	const size_t n[2] = {c->ncodes, c->nimplied};
+	size_t i, k;
 	struct code_ref ref;
 	int bad = 0;
 

@@ -596,12 +596,11 @@ reply_annotate(const struct reply *r, const struct codetable *t,
 		cause_classify(codetable_causeset(t), r, &hit);
 	if (hit.cause != NULL) {
 		o->cause = hit.cause;
-		s[SEC_EXPLAIN].text = expand_cause(hit.cause->explanation, &hit,
-		                                   cause_text[0],
-		                                   sizeof(cause_text[0]));
-		s[SEC_FIX].text = expand_cause(hit.cause->fix, &hit,
-		                               cause_text[1],
-		                               sizeof(cause_text[1]));
+		s[SEC_EXPLAIN].text =
+		    expand_cause(hit.cause->explanation, &hit, cause_text[0],
+		                 sizeof(cause_text[0]));
+		s[SEC_FIX].text = expand_cause(
+		    hit.cause->fix, &hit, cause_text[1], sizeof(cause_text[1]));
 		if (site->generic)
 			s[SEC_TEXT].text = hit.cause->title;
 	}

@@ -541,10 +541,12 @@ static const struct bad bads[] = {
      {"t.conf: no entry for X.0.0, the fallback for unknown codes"}},
     {"unknown top-level setting",
      "version = 1;\ncodes = (\n" E00 "\n);\n",
-     {"t.conf:1: unknown setting 'version' (a code table has only 'codes' and 'causes')"}},
+     {"t.conf:1: unknown setting 'version' (a code table has only 'codes' and "
+      "'causes')"}},
     {"no codes list",
      "foo = 1;\n",
-     {"t.conf:1: unknown setting 'foo' (a code table has only 'codes' and 'causes')",
+     {"t.conf:1: unknown setting 'foo' (a code table has only 'codes' and "
+      "'causes')",
       "t.conf: missing list 'codes = ( { code = ...; }, ... );'"}},
     {"empty text",
      "",
