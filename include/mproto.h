@@ -34,10 +34,19 @@ struct mpacket {
 	const char *data; /* into the reader's buffer, NUL after it */
 };
 
-/* A reader's buffer grows as packets need: command, data and a NUL. */
+/*
+ * A reader buffers what the peer has sent, so that several small packets
+ * cost one read: buf[start..end) is not returned yet. The buffer grows as
+ * packets need (command, data and a NUL). A packet's data stays valid
+ * until the next mproto_read on the same reader. Zero-initialised is empty.
+ */
 struct mreader {
 	char *buf;
 	size_t cap;
+	size_t start, end;
+	size_t nul_at; /* the NUL put after the last packet's data... */
+	char saved;    /* ...over this byte of the next packet, */
+	int restore;   /* to be put back first */
 };
 
 /* Option negotiation (SMFIC_OPTNEG and its reply). */

@@ -3,9 +3,11 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -124,26 +126,64 @@ deadline_in(struct timespec *d, int timeout_ms)
 	}
 }
 
-/* Read exactly n bytes before the deadline. */
+#define READ_CHUNK 4096 /* what one read asks for, at least */
+
+/* Grow or compact r so that room bytes fit after r->start, NUL included. */
 static int
-read_full(int fd, char *buf, size_t n, const struct timespec *deadline)
+reader_room(struct mreader *r, size_t room)
 {
-	ssize_t r;
+	size_t have = r->end - r->start, cap;
+	char *grown;
+
+	if (r->start > 0 && r->cap - r->start < room) {
+		memmove(r->buf, r->buf + r->start, have);
+		r->start = 0;
+		r->end = have;
+	}
+	if (r->cap - r->start >= room)
+		return MP_OK;
+	cap = room < READ_CHUNK ? READ_CHUNK : room;
+	if ((grown = realloc(r->buf, cap)) == NULL)
+		return MP_IO;
+	r->buf = grown;
+	r->cap = cap;
+	return MP_OK;
+}
+
+/*
+ * Buffer at least n bytes past r->start before the deadline, taking in one
+ * read whatever the peer has sent (one spare byte kept for a NUL).
+ */
+static int
+reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl)
+{
+	ssize_t got;
 	int st;
 
-	while (n > 0) {
-		if ((st = wait_fd(fd, POLLIN, deadline)) != MP_OK)
-			return st;
-		r = read(fd, buf, n);
-		if (r == 0)
+	if ((st = reader_room(r, n + 1)) != MP_OK)
+		return st;
+	while (r->end - r->start < n) {
+		got = recv(fd, r->buf + r->end, r->cap - r->end - 1,
+		           MSG_DONTWAIT);
+		if (got < 0 && errno == ENOTSOCK) {
+			/* A pipe (tests): wait, then read what is there. */
+			if ((st = wait_fd(fd, POLLIN, dl)) != MP_OK)
+				return st;
+			got = read(fd, r->buf + r->end, r->cap - r->end - 1);
+		}
+		if (got == 0)
 			return MP_CLOSED;
-		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+		if (got < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if ((st = wait_fd(fd, POLLIN, dl)) != MP_OK)
+					return st;
+				continue;
+			}
+			if (errno == EINTR)
 				continue;
 			return errno == ECONNRESET ? MP_CLOSED : MP_IO;
 		}
-		buf += r;
-		n -= (size_t)r;
+		r->end += (size_t)got;
 	}
 	return MP_OK;
 }
@@ -152,68 +192,94 @@ void
 mproto_reader_free(struct mreader *r)
 {
 	free(r->buf);
-	r->buf = NULL;
-	r->cap = 0;
+	memset(r, 0, sizeof(*r));
 }
 
 int
 mproto_read(int fd, int timeout_ms, struct mreader *r, struct mpacket *p)
 {
 	struct timespec deadline, *dl = NULL;
-	char head[5], *grown;
 	uint32_t len;
+	char *pkt;
 	int st;
 
 	if (timeout_ms >= 0) {
 		deadline_in(&deadline, timeout_ms);
 		dl = &deadline;
 	}
-	if ((st = read_full(fd, head, sizeof(head) - 1, dl)) != MP_OK)
-		return st;
-	len = get32(head);
-	if ((st = check_len(len)) != MP_OK)
-		return st;
-	/* One byte more than the data: decoders may rely on a final NUL. */
-	if (r->cap < (size_t)len + 1) {
-		if ((grown = realloc(r->buf, (size_t)len + 1)) == NULL)
-			return MP_IO;
-		r->buf = grown;
-		r->cap = (size_t)len + 1;
+	if (r->restore) {
+		r->buf[r->nul_at] = r->saved;
+		r->restore = 0;
 	}
-	if ((st = read_full(fd, r->buf, len, dl)) != MP_OK)
+	if (r->start == r->end)
+		r->start = r->end = 0;
+	if ((st = reader_fill(fd, r, 4, dl)) != MP_OK ||
+	    (st = check_len(len = get32(r->buf + r->start))) != MP_OK ||
+	    (st = reader_fill(fd, r, 4 + (size_t)len, dl)) != MP_OK) {
+		/* The stream is out of step: nothing buffered is kept. */
+		r->start = r->end = 0;
 		return st;
-	r->buf[len] = '\0';
-	p->cmd = r->buf[0];
+	}
+	pkt = r->buf + r->start + 4;
+	r->start += 4 + (size_t)len;
+	/* Decoders may rely on a NUL after the data: lend the next byte. */
+	r->nul_at = r->start;
+	if (r->start < r->end) {
+		r->saved = r->buf[r->nul_at];
+		r->restore = 1;
+	}
+	r->buf[r->nul_at] = '\0';
+	p->cmd = pkt[0];
 	p->len = len - 1;
-	p->data = r->buf + 1;
+	p->data = pkt + 1;
 	return MP_OK;
 }
 
+/*
+ * Write the iovecs whole before the deadline: one sendmsg when the socket
+ * has room (nearly always), polling only when it has not. Never blocks
+ * inside send: POLLOUT means some room, not room for everything.
+ */
 static int
-write_full(int fd, const char *buf, size_t n, const struct timespec *deadline)
+write_iov(int fd, struct iovec *iov, int n, const struct timespec *deadline)
 {
+	struct msghdr msg;
 	ssize_t w;
 	int st;
 
 	while (n > 0) {
-		if ((st = wait_fd(fd, POLLOUT, deadline)) != MP_OK)
-			return st;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)n;
 		/* A peer that has gone must not kill the process (SIGPIPE). */
-		/*
-		 * Never block inside send: POLLOUT means some room, not room
-		 * for n bytes, and a blocking send would outlive the deadline.
-		 */
-		w = send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && errno == ENOTSOCK)
-			w = write(fd, buf, n);
+		w = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == ENOTSOCK) {
+			if ((st = wait_fd(fd, POLLOUT, deadline)) != MP_OK)
+				return st;
+			w = writev(fd, iov, n);
+		}
 		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if ((st = wait_fd(fd, POLLOUT, deadline)) !=
+				    MP_OK)
+					return st;
+				continue;
+			}
+			if (errno == EINTR)
 				continue;
 			return errno == EPIPE || errno == ECONNRESET ? MP_CLOSED
 			                                             : MP_IO;
 		}
-		buf += w;
-		n -= (size_t)w;
+		/* Skip what was written, whole iovecs then part of one. */
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
 	}
 	return MP_OK;
 }
@@ -222,8 +288,8 @@ int
 mproto_write(int fd, int timeout_ms, char cmd, const void *data, size_t len)
 {
 	struct timespec deadline, *dl = NULL;
+	struct iovec iov[2];
 	char head[5];
-	int st;
 
 	if (len > MPROTO_DATA_MAX)
 		return MP_TOOBIG;
@@ -233,9 +299,11 @@ mproto_write(int fd, int timeout_ms, char cmd, const void *data, size_t len)
 	}
 	put32(head, (uint32_t)len + 1);
 	head[4] = cmd;
-	if ((st = write_full(fd, head, sizeof(head), dl)) != MP_OK)
-		return st;
-	return len > 0 ? write_full(fd, data, len, dl) : MP_OK;
+	iov[0].iov_base = head;
+	iov[0].iov_len = sizeof(head);
+	iov[1].iov_base = (void *)(uintptr_t)data;
+	iov[1].iov_len = len;
+	return write_iov(fd, iov, len > 0 ? 2 : 1, dl);
 }
 
 int

@@ -192,7 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int once;
 	const char *in = (const char *)data;
-	struct mreader r = {NULL, 0}, r2 = {NULL, 0};
+	struct mreader r = {0}, r2 = {0};
 	struct mpacket p, q, whole;
 	size_t off, used;
 	int st, rst, fds[2], fds2[2];

@@ -190,7 +190,7 @@ write_all(int fd, const char *buf, size_t n)
 static void
 serve(int fd, enum mode m, char trigger)
 {
-	struct mreader rd = {NULL, 0};
+	struct mreader rd = {0};
 	char buf[64];
 	ssize_t got;
 
