@@ -14,7 +14,10 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR	?=
 
+# BUILD and SANITIZE may be set on the command line: the same rules then
+# build a sanitized tree in a folder of its own.
 BUILD	:= build
+SANITIZE :=
 PKGS	:= milter libconfig libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -26,6 +29,13 @@ LDLIBS	+= $(PKG_LIBS) -lpthread
 
 VERSION	:= 0.1.0
 CFLAGS	+= -DMA_VERSION=\"$(VERSION)\"
+
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=undefined \
+	     -fno-omit-frame-pointer
+CFLAGS	+= $(SAN_FLAGS)
+LDFLAGS	+= $(SAN_FLAGS)
+endif
 
 SRCS	:= $(wildcard milter/*.c)
 OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Run the test suites: unit (cmocka binaries in build/tests) and e2e (real
-# Postfix and Sendmail, tests/e2e/test_*.sh). Each suite counts as one test
-# per binary or script; cmocka prints its own per-case lines above ours.
+# Run the test suites: unit (cmocka binaries in $MA_BUILD/tests) and e2e
+# (real Postfix and Sendmail, tests/e2e/test_*.sh). Each suite counts as one
+# test per binary or script; cmocka prints its own per-case lines above ours.
 # Usage: tests/run.sh [unit|e2e]...   (default: both)
+# MA_BUILD is the build folder to test (default build); the e2e tests
+# honour it too.
 set -u
 cd "$(dirname "$0")/.."
+
+export MA_BUILD=${MA_BUILD:-build}
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(unit e2e)
@@ -24,7 +28,7 @@ run_one() {
 for s in "${suites[@]}"; do
 	case $s in
 	unit)
-		for t in build/tests/test_*; do
+		for t in "$MA_BUILD"/tests/test_*; do
 			[ -x "$t" ] || continue
 			run_one "unit/${t##*/}" "$t"
 		done ;;
