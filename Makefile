@@ -3,6 +3,7 @@
 #   make            build build/milter-annotate
 #   make run        start the milter in the foreground on inet:8891@127.0.0.1
 #   make test       unit tests (cmocka) and end-to-end tests (real MTAs)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
 #   make deps       install the Debian packages needed to build and test
 #   make bench      benchmarks: reply engine, milter under load, Postfix, memory
 #   make install    PREFIX=/usr/local DESTDIR= honoured
@@ -47,9 +48,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Debian packages: to build, then to test (real MTAs and an SMTP client).
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
-DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd
+DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang
 
-.PHONY: all run test unit e2e deps deps-build bench install clean lint demo
+.PHONY: all run test unit e2e deps deps-build bench install clean lint demo \
+	fuzz fuzz-bins
 
 all: $(BIN)
 
@@ -119,8 +121,17 @@ test: deps
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer binaries for make fuzz,
+# and the same code with a file-replay main (any compiler) that the unit
+# suite runs over tests/fuzz/corpus/NAME, the seeds and past findings.
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
+FUZZ_COMMON := tests/fuzz/fuzzcheck.c
+
 .PHONY: unit-bins
-unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter
+unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter \
+	$(REPLAY_BINS)
 
 # Test tools (an MTA-side milter driver, a misbehaving upstream...) use
 # the project's own modules, mproto.c first of all.
@@ -131,11 +142,32 @@ $(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
 $(BUILD)/tests/upstream_milter: tests/e2e/upstream_milter.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c \
+		$(FUZZ_COMMON) $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/fuzz -MMD -MP -o $@ $< tests/fuzz/standalone.c \
+	  $(FUZZ_COMMON) $(LIB_OBJS) $(LDLIBS)
+
+# Built by tests/fuzz/run.sh: make BUILD=build/fuzz CC=clang
+# SANITIZE=fuzzer-no-link,address,undefined fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(LIB_OBJS)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
+	  $(FUZZ_COMMON) $(LIB_OBJS) $(LDLIBS)
+
 unit: all unit-bins
 	@bash tests/run.sh unit
 
 e2e: all unit-bins
 	@bash tests/run.sh e2e
+
+# Each fuzz target for FUZZ_SECONDS on its seeds (tests/fuzz/corpus/NAME)
+# and what earlier runs found (build/fuzz/corpus/NAME); a finding fails it
+# and leaves its input in build/fuzz/artifacts/. Installs clang if missing.
+FUZZ_SECONDS ?= 30
+
+fuzz:
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Benchmarks (not part of make test): the reply engine, then the milter
 # under a protocol load driver, through Postfix, and its memory
@@ -186,10 +218,10 @@ install: all
 lint:
 	clang-format --dry-run --Werror milter/*.c include/*.h tests/unit/*.c \
 	  tests/unit/*.h tests/bench/*.c tests/tools/*.c tests/fuzz/*.c \
-	  tests/e2e/*.c
+	  tests/fuzz/*.h tests/e2e/*.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance \
 	  --std=c11 --inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \
-	  -Iinclude milter tests/bench tests/tools
+	  -Iinclude -Itests/fuzz milter tests/bench tests/tools tests/fuzz
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Run the test suites: unit (cmocka binaries in $MA_BUILD/tests) and e2e
-# (real Postfix and Sendmail, tests/e2e/test_*.sh). Each suite counts as one
-# test per binary or script; cmocka prints its own per-case lines above ours.
+# Run the test suites: unit (cmocka binaries, and the fuzz targets' replays
+# of their seed corpora, in $MA_BUILD/tests) and e2e (real Postfix and
+# Sendmail, tests/e2e/test_*.sh). Each suite counts as one test per binary
+# or script; cmocka prints its own per-case lines above ours.
 # Usage: tests/run.sh [unit|e2e]...   (default: both)
 # MA_BUILD is the build folder to test (default build); the e2e tests
 # honour it too.
@@ -31,6 +32,11 @@ for s in "${suites[@]}"; do
 		for t in "$MA_BUILD"/tests/test_*; do
 			[ -x "$t" ] || continue
 			run_one "unit/${t##*/}" "$t"
+		done
+		# Every seed and past finding, through the fuzz target's checks.
+		for t in "$MA_BUILD"/tests/fuzz_*; do
+			[ -x "$t" ] || continue
+			run_one "unit/${t##*/}" "$t" "tests/fuzz/corpus/${t##*/fuzz_}"
 		done ;;
 	e2e)
 		for t in tests/e2e/test_*.sh; do
