@@ -64,11 +64,16 @@ format_ecode(char *dst, size_t cap, int cls, int subject, int detail)
 
 /* Parsing. */
 
+/*
+ * Blanks, and every byte the text gets as a space (controls, DEL): what
+ * ends a code here must end it when the text is parsed again, or "5.7.1"
+ * glued to a control byte would be text here and an enhanced code (of any
+ * class, on the first line only) in the reply sent.
+ */
 static int
 is_blank(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\0' || c == '\r' || c == '\n' ||
-	       c == '\v' || c == '\f';
+	return c <= ' ' || c == 0x7f;
 }
 
 static int

@@ -229,6 +229,17 @@ static const struct pcase cases[] = {
     {"NUL at end", IN("550 5.1.1 x\0\0"), 0, 550, "5.1.1", false, "x"},
     {"controls", IN("550 5.7.1 bad\007bell\033escape\177del"), 0, 550, "5.7.1",
      false, "bad bell escape del"},
+    /* A control byte separates as the space it becomes (found by fuzzing:
+     * "5.7.1\031" was text, then an enhanced code once sent). */
+    {"control ends the ecode", IN("550 5.99.999\031 x"), 0, 550, "5.99.999",
+     false, "x"},
+    {"control glues ecode to text", IN("550 4.7.1\001Relaying denied"), 0, 550,
+     "5.7.1", true, "Relaying denied"},
+    {"DEL ends the ecode", IN("451 4.2.0\177x"), 0, 451, "4.2.0", false, "x"},
+    {"control after the code",
+     IN("550\033"
+        "5.1.1 x"),
+     0, 550, "5.1.1", false, "x"},
     {"utf-8 Empfaenger", IN("550 5.1.1 Empf\xc3\xa4nger unbekannt"), 0, 550,
      "5.1.1", false, "Empf?nger unbekannt"},
     {"utf-8 cyrillic",
