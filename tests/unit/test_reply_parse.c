@@ -222,6 +222,15 @@ static const struct pcase cases[] = {
     {"continuation ecode of another class",
      IN("550-5.7.1 first\r\n550-4.7.1 second"), 0, 550, "5.7.1", false,
      "first\nsecond"},
+    /* No text and no enhanced code on the first line: the next line's
+     * enhanced code is the reply's (found by fuzzing: once sent, it was
+     * read as one, of another class). */
+    {"ecode on the line after a bare code", IN("550 \r4.1.1 x\r\n"), 0, 550,
+     "5.1.1", true, "x"},
+    {"ecode on the coded line after a bare code", IN("550-\r\n550 5.2.2 full"),
+     0, 550, "5.2.2", false, "full"},
+    {"ecode after text stays text", IN("550 x\r\n4.1.1 y"), 0, 550, "", false,
+     "x\n4.1.1 y"},
     /* Bytes that are not printable ASCII. */
     {"NUL inside text", IN("550 5.1.1 user\0unknown"), 0, 550, "5.1.1", false,
      "user unknown"},
