@@ -537,6 +537,10 @@ count(struct logscan *ls, const char *shown, const struct code_entry *e)
 	    shown[k + 2] == '.' && k == 3)
 		k += 1 + strcspn(shown + k + 1, " ");
 	copy(key, sizeof(key), shown, k);
+	/* Rows are printed as they are: a log's control bytes must not. */
+	for (i = 0; key[i] != '\0'; i++)
+		if (key[i] < 0x20 || key[i] > 0x7e)
+			key[i] = '?';
 	ls->total++;
 	for (i = 0; i < ls->nrows; i++)
 		if (strcmp(ls->rows[i].key, key) == 0) {
