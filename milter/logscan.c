@@ -396,9 +396,12 @@ parse_postfix(struct logscan *ls, const char *msg, struct logscan_event *ev)
 			if (tail != NULL)
 				*tail = '\0';
 			clean_reply(said + 7, ev->reply, sizeof(ev->reply));
-		} else
-			snprintf(ev->reply, sizeof(ev->reply), "%s %s", dsn,
+		} else {
+			/* The text cut to fit after any dsn. */
+			snprintf(ev->reply, sizeof(ev->reply), "%s %.*s", dsn,
+			         (int)(sizeof(ev->reply) - sizeof(dsn) - 1),
 			         text);
+		}
 		return 1;
 	}
 	if (match(ls, P_PF_FROM, msg)) {
@@ -441,7 +444,7 @@ parse_sendmail(struct logscan *ls, const char *msg, struct logscan_event *ev)
 		cap(ls, msg, 5, raw, sizeof(raw));
 		bare_addr(arg1);
 		if (what[0] != '\0') {
-			snprintf(ev->stage, sizeof(ev->stage), "milter %s",
+			snprintf(ev->stage, sizeof(ev->stage), "milter %.24s",
 			         what);
 			if (strcmp(what, "to") == 0)
 				copy(ev->rcpt, sizeof(ev->rcpt), arg1,
@@ -451,7 +454,7 @@ parse_sendmail(struct logscan *ls, const char *msg, struct logscan_event *ev)
 				     strlen(arg1));
 		} else {
 			cap(ls, msg, 4, what, sizeof(what));
-			snprintf(ev->stage, sizeof(ev->stage), "milter %s",
+			snprintf(ev->stage, sizeof(ev->stage), "milter %.24s",
 			         what);
 		}
 		clean_reply(raw, ev->reply, sizeof(ev->reply));
