@@ -4,6 +4,8 @@
 #   make run        start the milter in the foreground on inet:8891@127.0.0.1
 #   make test       unit tests (cmocka) and end-to-end tests (real MTAs)
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
+#   make asan       build into build/asan with ASan, UBSan and LeakSanitizer;
+#                   the unit and end-to-end tests against it
 #   make deps       install the Debian packages needed to build and test
 #   make bench      benchmarks: reply engine, milter under load, Postfix, memory
 #   make install    PREFIX=/usr/local DESTDIR= honoured
@@ -51,7 +53,7 @@ DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
 DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang
 
 .PHONY: all run test unit e2e deps deps-build bench install clean lint demo \
-	fuzz fuzz-bins
+	fuzz fuzz-bins asan
 
 all: $(BIN)
 
@@ -168,6 +170,24 @@ FUZZ_SECONDS ?= 30
 
 fuzz:
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The milter, unit tests and tools with AddressSanitizer, UBSan and
+# LeakSanitizer in build/asan; the unit and end-to-end suites against them
+# (MA_BUILD). Reports go to files, the daemon's included (it runs in the
+# background), and one fails the test that caused it (tests/run.sh).
+ASAN_BUILD := build/asan
+SAN_LOG    := $(CURDIR)/$(ASAN_BUILD)/reports
+SAN_OPTS   := halt_on_error=1:exitcode=66:log_path=$(SAN_LOG)
+SAN_ENV    := MA_BUILD=$(ASAN_BUILD) MA_SAN_LOG=$(SAN_LOG) \
+	ASAN_OPTIONS=$(SAN_OPTS)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=$(SAN_OPTS)/ubsan:print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
+	  SANITIZE=address,undefined all unit-bins
+	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	@$(SAN_ENV) bash tests/run.sh unit e2e
 
 # Benchmarks (not part of make test): the reply engine, then the milter
 # under a protocol load driver, through Postfix, and its memory

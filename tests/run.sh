@@ -4,8 +4,13 @@
 # Sendmail, tests/e2e/test_*.sh). Each suite counts as one test per binary
 # or script; cmocka prints its own per-case lines above ours.
 # Usage: tests/run.sh [unit|e2e]...   (default: both)
-# MA_BUILD is the build folder to test (default build); the e2e tests
-# honour it too.
+#
+# Environment (make asan sets them):
+#   MA_BUILD    the build folder to test (default build); the e2e tests
+#               honour it too
+#   MA_SAN_LOG  the folder the sanitizers write their reports to (their
+#               log_path): a test after which one is there fails, and the
+#               report is shown
 set -u
 cd "$(dirname "$0")/.."
 
@@ -15,10 +20,29 @@ suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(unit e2e)
 pass=0 fail=0 failed=()
 
+# Sanitizer reports the test left (the daemon's too): show them, keep them
+# aside, 0 if there was one.
+san_reports() {
+	local f found=1
+	[ -n "${MA_SAN_LOG:-}" ] || return 1
+	for f in "$MA_SAN_LOG"/*; do
+		[ -f "$f" ] || continue
+		echo "sanitizer report $f:"
+		sed 's/^/    /' "$f"
+		mkdir -p "$MA_SAN_LOG/seen"
+		mv "$f" "$MA_SAN_LOG/seen/"
+		found=0
+	done
+	return $found
+}
+
 run_one() {
-	local name=$1; shift
+	local name=$1 ok=1
+	shift
 	echo "== $name"
-	if "$@"; then
+	"$@" || ok=0
+	san_reports && ok=0
+	if [ $ok = 1 ]; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
@@ -36,7 +60,8 @@ for s in "${suites[@]}"; do
 		# Every seed and past finding, through the fuzz target's checks.
 		for t in "$MA_BUILD"/tests/fuzz_*; do
 			[ -x "$t" ] || continue
-			run_one "unit/${t##*/}" "$t" "tests/fuzz/corpus/${t##*/fuzz_}"
+			run_one "unit/${t##*/}" "$t" \
+				"tests/fuzz/corpus/${t##*/fuzz_}"
 		done ;;
 	e2e)
 		for t in tests/e2e/test_*.sh; do

@@ -59,7 +59,7 @@ mkdir -p "$out/artifacts"
 # libconfig's own leak on a syntax error (see the file) is not a finding;
 # it makes libFuzzer look for leaks after most inputs, and that scan is
 # quicker with a smaller quarantine (still far more than one input frees).
-export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 export ASAN_OPTIONS=quarantine_size_mb=16
 
 # Inputs longer than the reply engine's and logscan's buffers; the words
