@@ -6,6 +6,7 @@
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
 #   make asan       build into build/asan with ASan, UBSan and LeakSanitizer;
 #                   the unit and end-to-end tests against it
+#   make valgrind   the unit tests under valgrind memcheck
 #   make deps       install the Debian packages needed to build and test
 #   make bench      benchmarks: reply engine, milter under load, Postfix, memory
 #   make install    PREFIX=/usr/local DESTDIR= honoured
@@ -50,10 +51,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 # Debian packages: to build, then to test (real MTAs and an SMTP client).
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
-DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang
+DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang valgrind
 
 .PHONY: all run test unit e2e deps deps-build bench install clean lint demo \
-	fuzz fuzz-bins asan
+	fuzz fuzz-bins asan valgrind
 
 all: $(BIN)
 
@@ -188,6 +189,12 @@ asan: deps
 	  SANITIZE=address,undefined all unit-bins
 	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
 	@$(SAN_ENV) bash tests/run.sh unit e2e
+
+# The unit tests and seed replays of the plain build under memcheck
+# (errors and leaks fail; ASan cannot run under valgrind).
+valgrind: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@MA_VALGRIND=1 bash tests/run.sh unit
 
 # Benchmarks (not part of make test): the reply engine, then the milter
 # under a protocol load driver, through Postfix, and its memory

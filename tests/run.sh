@@ -5,12 +5,14 @@
 # or script; cmocka prints its own per-case lines above ours.
 # Usage: tests/run.sh [unit|e2e]...   (default: both)
 #
-# Environment (make asan sets them):
+# Environment (make asan and make valgrind set them):
 #   MA_BUILD    the build folder to test (default build); the e2e tests
 #               honour it too
 #   MA_SAN_LOG  the folder the sanitizers write their reports to (their
 #               log_path): a test after which one is there fails, and the
 #               report is shown
+#   MA_VALGRIND=1  the unit binaries run under valgrind memcheck: an error
+#               or a leak fails them
 set -u
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,14 @@ export MA_BUILD=${MA_BUILD:-build}
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(unit e2e)
 pass=0 fail=0 failed=()
+
+vg=()
+if [ "${MA_VALGRIND:-0}" = 1 ]; then
+	vg=(valgrind -q --error-exitcode=99 --leak-check=full
+		--show-leak-kinds=definite,indirect,possible
+		--errors-for-leak-kinds=definite,indirect,possible
+		--suppressions=tests/valgrind.supp)
+fi
 
 # Sanitizer reports the test left (the daemon's too): show them, keep them
 # aside, 0 if there was one.
@@ -55,12 +65,12 @@ for s in "${suites[@]}"; do
 	unit)
 		for t in "$MA_BUILD"/tests/test_*; do
 			[ -x "$t" ] || continue
-			run_one "unit/${t##*/}" "$t"
+			run_one "unit/${t##*/}" "${vg[@]}" "$t"
 		done
 		# Every seed and past finding, through the fuzz target's checks.
 		for t in "$MA_BUILD"/tests/fuzz_*; do
 			[ -x "$t" ] || continue
-			run_one "unit/${t##*/}" "$t" \
+			run_one "unit/${t##*/}" "${vg[@]}" "$t" \
 				"tests/fuzz/corpus/${t##*/fuzz_}"
 		done ;;
 	e2e)
