@@ -2,7 +2,8 @@
 #
 #   make            build build/milter-annotate
 #   make run        start the milter in the foreground on inet:8891@127.0.0.1
-#   make test       unit tests (cmocka) and end-to-end tests (real MTAs)
+#   make test       unit tests (cmocka) and end-to-end tests (real MTAs),
+#                   then make fuzz FUZZ_SECONDS=10, make asan, make valgrind
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
 #   make asan       build into build/asan with ASan, UBSan and LeakSanitizer;
 #                   the unit and end-to-end tests against it
@@ -117,9 +118,14 @@ run: deps-build
 	@$(MAKE) --no-print-directory all
 	$(BIN) -f -c conf/milter-annotate.conf -p inet:8891@127.0.0.1
 
+# What CI runs (.ci/run): the suites, then short fuzzing and the memory
+# checks, each stopping make test at its first failure.
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@bash tests/run.sh
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory valgrind
 
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
