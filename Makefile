@@ -133,7 +133,8 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 # Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer binaries for make fuzz,
 # and the same code with a file-replay main (any compiler) that the unit
 # suite runs over tests/fuzz/corpus/NAME, the seeds and past findings.
-FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES  := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
 FUZZ_COMMON := tests/fuzz/fuzzcheck.c
@@ -160,7 +161,8 @@ $(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c \
 # SANITIZE=fuzzer-no-link,address,undefined fuzz-bins
 fuzz-bins: $(FUZZ_BINS)
 
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(LIB_OBJS)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) tests/fuzz/fuzzcheck.h \
+		$(LIB_OBJS)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
 	  $(FUZZ_COMMON) $(LIB_OBJS) $(LDLIBS)
 
