@@ -2,7 +2,12 @@
 #
 #   make            build build/milter-annotate
 #   make run        start the milter in the foreground on inet:8891@127.0.0.1
-#   make test       unit tests (cmocka) and end-to-end tests (real MTAs)
+#   make test       unit tests (cmocka) and end-to-end tests (real MTAs),
+#                   then make fuzz FUZZ_SECONDS=10, make asan, make valgrind
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
+#   make asan       build into build/asan with ASan, UBSan and LeakSanitizer;
+#                   the unit and end-to-end tests against it
+#   make valgrind   the unit tests under valgrind memcheck
 #   make deps       install the Debian packages needed to build and test
 #   make bench      benchmarks: reply engine, milter under load, Postfix, memory
 #   make install    PREFIX=/usr/local DESTDIR= honoured
@@ -14,7 +19,10 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR	?=
 
+# BUILD and SANITIZE may be set on the command line: the same rules then
+# build a sanitized tree in a folder of its own.
 BUILD	:= build
+SANITIZE :=
 PKGS	:= milter libconfig libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -26,6 +34,13 @@ LDLIBS	+= $(PKG_LIBS) -lpthread
 
 VERSION	:= 0.1.0
 CFLAGS	+= -DMA_VERSION=\"$(VERSION)\"
+
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=undefined \
+	     -fno-omit-frame-pointer
+CFLAGS	+= $(SAN_FLAGS)
+LDFLAGS	+= $(SAN_FLAGS)
+endif
 
 SRCS	:= $(wildcard milter/*.c)
 OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o \
@@ -40,11 +55,12 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # for the help site: a validator, headless Chromium driven over WebDriver
 # with curl and jq, and fonts with Arabic and Chinese glyphs).
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
-DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd \
+DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang valgrind \
 	     tidy chromium chromium-driver curl jq fonts-dejavu-core \
 	     fonts-wqy-microhei
 
-.PHONY: all run test unit e2e deps deps-build bench install clean lint demo
+.PHONY: all run test unit e2e deps deps-build bench install clean lint demo \
+	fuzz fuzz-bins asan valgrind
 
 all: $(BIN)
 
@@ -111,15 +127,30 @@ run: deps-build
 	@$(MAKE) --no-print-directory all
 	$(BIN) -f -c conf/milter-annotate.conf -p inet:8891@127.0.0.1
 
+# What CI runs (.ci/run): the suites, then short fuzzing and the memory
+# checks, each stopping make test at its first failure.
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@bash tests/run.sh
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory valgrind
 
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer binaries for make fuzz,
+# and the same code with a file-replay main (any compiler) that the unit
+# suite runs over tests/fuzz/corpus/NAME, the seeds and past findings.
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES  := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
+FUZZ_COMMON := tests/fuzz/fuzzcheck.c
+
 .PHONY: unit-bins
-unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter
+unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter \
+	$(REPLAY_BINS)
 
 # Test tools (an MTA-side milter driver, a misbehaving upstream...) use
 # the project's own modules, mproto.c first of all.
@@ -130,11 +161,57 @@ $(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
 $(BUILD)/tests/upstream_milter: tests/e2e/upstream_milter.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
+$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c \
+		$(FUZZ_COMMON) $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/fuzz -MMD -MP -o $@ $< tests/fuzz/standalone.c \
+	  $(FUZZ_COMMON) $(LIB_OBJS) $(LDLIBS)
+
+# Built by tests/fuzz/run.sh: make BUILD=build/fuzz CC=clang
+# SANITIZE=fuzzer-no-link,address,undefined fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) tests/fuzz/fuzzcheck.h \
+		$(LIB_OBJS)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
+	  $(FUZZ_COMMON) $(LIB_OBJS) $(LDLIBS)
+
 unit: all unit-bins
 	@bash tests/run.sh unit
 
 e2e: all unit-bins
 	@bash tests/run.sh e2e
+
+# Each fuzz target for FUZZ_SECONDS on its seeds (tests/fuzz/corpus/NAME)
+# and what earlier runs found (build/fuzz/corpus/NAME); a finding fails it
+# and leaves its input in build/fuzz/artifacts/. Installs clang if missing.
+FUZZ_SECONDS ?= 30
+
+fuzz:
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The milter, unit tests and tools with AddressSanitizer, UBSan and
+# LeakSanitizer in build/asan; the unit and end-to-end suites against them
+# (MA_BUILD). Reports go to files, the daemon's included (it runs in the
+# background), and one fails the test that caused it (tests/run.sh).
+ASAN_BUILD := build/asan
+SAN_LOG    := $(CURDIR)/$(ASAN_BUILD)/reports
+SAN_OPTS   := halt_on_error=1:exitcode=66:log_path=$(SAN_LOG)
+SAN_ENV    := MA_BUILD=$(ASAN_BUILD) MA_SAN_LOG=$(SAN_LOG) \
+	ASAN_OPTIONS=$(SAN_OPTS)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=$(SAN_OPTS)/ubsan:print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
+	  SANITIZE=address,undefined all unit-bins
+	@rm -rf $(SAN_LOG) && mkdir -p $(SAN_LOG)
+	@$(SAN_ENV) bash tests/run.sh unit e2e
+
+# The unit tests and seed replays of the plain build under memcheck
+# (errors and leaks fail; ASan cannot run under valgrind).
+valgrind: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@MA_VALGRIND=1 bash tests/run.sh unit
 
 # Benchmarks (not part of make test): the reply engine, then the milter
 # under a protocol load driver, through Postfix, and its memory
@@ -185,10 +262,10 @@ install: all
 lint:
 	clang-format --dry-run --Werror milter/*.c include/*.h tests/unit/*.c \
 	  tests/unit/*.h tests/bench/*.c tests/tools/*.c tests/fuzz/*.c \
-	  tests/e2e/*.c
+	  tests/fuzz/*.h tests/e2e/*.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance \
 	  --std=c11 --inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \
-	  -Iinclude milter tests/bench tests/tools
+	  -Iinclude -Itests/fuzz milter tests/bench tests/tools tests/fuzz
 
 clean:
 	rm -rf $(BUILD)

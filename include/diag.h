@@ -23,11 +23,6 @@ void diag_init(struct diag *);
 void diag_add(struct diag *, const char *file, unsigned line, const char *fmt,
               ...) __attribute__((format(printf, 4, 5)));
 size_t diag_stored(const struct diag *);
-/*
- * A file that others may write could be changed to make the milter reject
- * or pass mail: refuse it. 0 if safe, -1 with the reason in the diag.
- */
-int diag_check_private(struct diag *, const char *path);
 /* Call fn for each stored message, then once for "N more" if any were lost. */
 void diag_each(const struct diag *, void (*fn)(const char *, void *), void *);
 

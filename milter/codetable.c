@@ -13,6 +13,7 @@
 #include <libconfig.h>
 
 #include "cause.h"
+#include "cfgfile.h"
 #include "codetable.h"
 
 #define NAME_MAX_LEN 64
@@ -674,8 +675,9 @@ load_entries(struct loader *L)
 	return bad ? -1 : 0;
 }
 
+/* The table in text, or in the file name when text is NULL. */
 static struct codetable *
-load(const char *name, const char *text, const char *path, struct diag *d)
+load(const char *name, const char *text, struct diag *d)
 {
 	struct codetable *t;
 	struct loader L;
@@ -689,14 +691,9 @@ load(const char *name, const char *text, const char *path, struct diag *d)
 		return NULL;
 	}
 	config_init(&t->cfg);
-	ok = path != NULL ? config_read_file(&t->cfg, path)
-	                  : config_read_string(&t->cfg, text);
-	if (ok != CONFIG_TRUE) {
-		if (config_error_type(&t->cfg) == CONFIG_ERR_FILE_IO)
-			diag_add(d, name, 0, "cannot read file");
-		else
-			diag_add(d, name, (unsigned)config_error_line(&t->cfg),
-			         "%s", config_error_text(&t->cfg));
+	ok = text == NULL ? cfgfile_read(&t->cfg, name, d)
+	                  : cfgfile_parse(&t->cfg, name, text, strlen(text), d);
+	if (ok != 0) {
 		codetable_free(t);
 		return NULL;
 	}
@@ -713,21 +710,19 @@ load(const char *name, const char *text, const char *path, struct diag *d)
 struct codetable *
 codetable_load_file(const char *path, struct diag *d)
 {
-	if (diag_check_private(d, path) != 0)
-		return NULL;
-	return load(path, NULL, path, d);
+	return load(path, NULL, d);
 }
 
 struct codetable *
 codetable_load_string(const char *name, const char *text, struct diag *d)
 {
-	return load(name, text, NULL, d);
+	return load(name, text, d);
 }
 
 struct codetable *
 codetable_load_builtin(struct diag *d)
 {
-	return load(BUILTIN_NAME, codes_builtin, NULL, d);
+	return load(BUILTIN_NAME, codes_builtin, d);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgfile.h"
 #include "config.h"
 #include "rules.h"
 #include "template.h"
@@ -465,16 +466,7 @@ config_load(const char *path, const char *codes, struct diag *d)
 		config_free(c);
 		return NULL;
 	}
-	if (diag_check_private(d, path) != 0) {
-		config_free(c);
-		return NULL;
-	}
-	if (config_read_file(&c->cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
-			diag_add(d, path, 0, "cannot read file");
-		else
-			diag_add(d, path, (unsigned)config_error_line(&c->cfg),
-			         "%s", config_error_text(&c->cfg));
+	if (cfgfile_read(&c->cfg, path, d) != 0) {
 		config_free(c);
 		return NULL;
 	}

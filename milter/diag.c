@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "diag.h"
 
@@ -54,20 +53,4 @@ diag_each(const struct diag *d, void (*fn)(const char *, void *), void *arg)
 		         d->count - n);
 		fn(more, arg);
 	}
-}
-
-int
-diag_check_private(struct diag *d, const char *path)
-{
-	struct stat st;
-
-	/* A file that is not there is the loader's to report. */
-	if (stat(path, &st) != 0)
-		return 0;
-	if (st.st_mode & S_IWOTH) {
-		diag_add(d, path, 0,
-		         "refused: writable by others (chmod o-w %s)", path);
-		return -1;
-	}
-	return 0;
 }

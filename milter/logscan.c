@@ -396,9 +396,12 @@ parse_postfix(struct logscan *ls, const char *msg, struct logscan_event *ev)
 			if (tail != NULL)
 				*tail = '\0';
 			clean_reply(said + 7, ev->reply, sizeof(ev->reply));
-		} else
-			snprintf(ev->reply, sizeof(ev->reply), "%s %s", dsn,
+		} else {
+			/* The text cut to fit after any dsn. */
+			snprintf(ev->reply, sizeof(ev->reply), "%s %.*s", dsn,
+			         (int)(sizeof(ev->reply) - sizeof(dsn) - 1),
 			         text);
+		}
 		return 1;
 	}
 	if (match(ls, P_PF_FROM, msg)) {
@@ -441,7 +444,7 @@ parse_sendmail(struct logscan *ls, const char *msg, struct logscan_event *ev)
 		cap(ls, msg, 5, raw, sizeof(raw));
 		bare_addr(arg1);
 		if (what[0] != '\0') {
-			snprintf(ev->stage, sizeof(ev->stage), "milter %s",
+			snprintf(ev->stage, sizeof(ev->stage), "milter %.24s",
 			         what);
 			if (strcmp(what, "to") == 0)
 				copy(ev->rcpt, sizeof(ev->rcpt), arg1,
@@ -451,7 +454,7 @@ parse_sendmail(struct logscan *ls, const char *msg, struct logscan_event *ev)
 				     strlen(arg1));
 		} else {
 			cap(ls, msg, 4, what, sizeof(what));
-			snprintf(ev->stage, sizeof(ev->stage), "milter %s",
+			snprintf(ev->stage, sizeof(ev->stage), "milter %.24s",
 			         what);
 		}
 		clean_reply(raw, ev->reply, sizeof(ev->reply));
@@ -539,6 +542,10 @@ count(struct logscan *ls, const char *shown, const struct code_entry *e)
 	    shown[k + 2] == '.' && k == 3)
 		k += 1 + strcspn(shown + k + 1, " ");
 	copy(key, sizeof(key), shown, k);
+	/* Rows are printed as they are: a log's control bytes must not. */
+	for (i = 0; key[i] != '\0'; i++)
+		if (key[i] < 0x20 || key[i] > 0x7e)
+			key[i] = '?';
 	ls->total++;
 	for (i = 0; i < ls->nrows; i++)
 		if (strcmp(ls->rows[i].key, key) == 0) {

@@ -65,11 +65,16 @@ format_ecode(char *dst, size_t cap, int cls, int subject, int detail)
 
 /* Parsing. */
 
+/*
+ * Blanks, and every byte the text gets as a space (controls, DEL): what
+ * ends a code here must end it when the text is parsed again, or "5.7.1"
+ * glued to a control byte would be text here and an enhanced code (of any
+ * class, on the first line only) in the reply sent.
+ */
 static int
 is_blank(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\0' || c == '\r' || c == '\n' ||
-	       c == '\v' || c == '\f';
+	return c <= ' ' || c == 0x7f;
 }
 
 static int
@@ -172,36 +177,41 @@ parse_line(struct reply *r, const unsigned char *p, const unsigned char *end,
            int first)
 {
 	int code = 0, subject, detail;
-	size_t k;
+	size_t k, coded;
 
 	while (p < end && is_blank(*p))
 		p++;
-	if ((k = scan_code(p, end, &code)) == 0) {
-		if (first)
-			return -1;
-		text_append(r, p, end);
-		return 0;
-	}
+	if ((coded = scan_code(p, end, &code)) == 0 && first)
+		return -1;
 	if (first) {
 		if (code < 200 || code > 599)
 			return -1;
 		r->code = code;
 	}
-	p += k;
-	if (p < end && *p == '-')
-		p++;
-	while (p < end && is_blank(*p))
-		p++;
+	if (coded) {
+		p += coded;
+		if (p < end && *p == '-')
+			p++;
+		while (p < end && is_blank(*p))
+			p++;
+	}
 	if ((k = scan_ecode(p, end, &subject, &detail)) != 0) {
-		if (first) {
-			/* Keep the basic code's class: it is what MTAs act on.
-			 */
+		/*
+		 * The reply's enhanced code is the first one before any
+		 * text: on the first line, or on a later one when no text
+		 * came before (sent after the code, it would be read as one
+		 * anyway). Later ones are dropped on coded lines, text on
+		 * the others.
+		 */
+		if (r->ecode[0] == '\0' && r->textlen == 0) {
+			/* Keep the basic code's class: MTAs act on it. */
 			r->ecode_corrected = *p - '0' != r->code / 100;
 			format_ecode(r->ecode, sizeof(r->ecode), r->code / 100,
 			             subject, detail);
 			r->subject = subject;
 			r->detail = detail;
-		}
+		} else if (!coded)
+			k = 0;
 		p += k;
 	}
 	text_append(r, p, end);

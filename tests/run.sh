@@ -1,19 +1,58 @@
 #!/usr/bin/env bash
-# Run the test suites: unit (cmocka binaries in build/tests) and e2e (real
-# Postfix and Sendmail, tests/e2e/test_*.sh). Each suite counts as one test
-# per binary or script; cmocka prints its own per-case lines above ours.
+# Run the test suites: unit (cmocka binaries, and the fuzz targets' replays
+# of their seed corpora, in $MA_BUILD/tests) and e2e (real Postfix and
+# Sendmail, tests/e2e/test_*.sh). Each suite counts as one test per binary
+# or script; cmocka prints its own per-case lines above ours.
 # Usage: tests/run.sh [unit|e2e]...   (default: both)
+#
+# Environment (make asan and make valgrind set them):
+#   MA_BUILD    the build folder to test (default build); the e2e tests
+#               honour it too
+#   MA_SAN_LOG  the folder the sanitizers write their reports to (their
+#               log_path): a test after which one is there fails, and the
+#               report is shown
+#   MA_VALGRIND=1  the unit binaries run under valgrind memcheck: an error
+#               or a leak fails them
 set -u
 cd "$(dirname "$0")/.."
+
+export MA_BUILD=${MA_BUILD:-build}
 
 suites=("$@")
 [ ${#suites[@]} -eq 0 ] && suites=(unit e2e)
 pass=0 fail=0 failed=()
 
+vg=()
+if [ "${MA_VALGRIND:-0}" = 1 ]; then
+	vg=(valgrind -q --error-exitcode=99 --leak-check=full
+		--show-leak-kinds=definite,indirect,possible
+		--errors-for-leak-kinds=definite,indirect,possible
+		--suppressions=tests/valgrind.supp)
+fi
+
+# Sanitizer reports the test left (the daemon's too): show them, keep them
+# aside, 0 if there was one.
+san_reports() {
+	local f found=1
+	[ -n "${MA_SAN_LOG:-}" ] || return 1
+	for f in "$MA_SAN_LOG"/*; do
+		[ -f "$f" ] || continue
+		echo "sanitizer report $f:"
+		sed 's/^/    /' "$f"
+		mkdir -p "$MA_SAN_LOG/seen"
+		mv "$f" "$MA_SAN_LOG/seen/"
+		found=0
+	done
+	return $found
+}
+
 run_one() {
-	local name=$1; shift
+	local name=$1 ok=1
+	shift
 	echo "== $name"
-	if "$@"; then
+	"$@" || ok=0
+	san_reports && ok=0
+	if [ $ok = 1 ]; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
@@ -24,9 +63,15 @@ run_one() {
 for s in "${suites[@]}"; do
 	case $s in
 	unit)
-		for t in build/tests/test_*; do
+		for t in "$MA_BUILD"/tests/test_*; do
 			[ -x "$t" ] || continue
-			run_one "unit/${t##*/}" "$t"
+			run_one "unit/${t##*/}" "${vg[@]}" "$t"
+		done
+		# Every seed and past finding, through the fuzz target's checks.
+		for t in "$MA_BUILD"/tests/fuzz_*; do
+			[ -x "$t" ] || continue
+			run_one "unit/${t##*/}" "${vg[@]}" "$t" \
+				"tests/fuzz/corpus/${t##*/fuzz_}"
 		done ;;
 	e2e)
 		for t in tests/e2e/test_*.sh; do

@@ -27,12 +27,15 @@
 #   e2e_finish                  prints "N passed, N failed", exits 1 if any failed
 #   E2E_CLEANUP_HOOKS+=(FN)     FN runs first in the EXIT trap (a test's own servers)
 #
-# Environment: E2E_KEEP=1 keeps $E2E_TMP; E2E_START_TIMEOUT, E2E_STOP_TIMEOUT (mta.sh);
+# Environment: MA_BUILD (build folder, default build), E2E_KEEP=1 keeps $E2E_TMP; E2E_START_TIMEOUT, E2E_STOP_TIMEOUT (mta.sh);
 # E2E_SWAKS_TIMEOUT (seconds for one swaks run, default 30).
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_TOP=$(cd "$E2E_DIR/../.." && pwd -P)
-MA_BIN=${MA_BIN:-$REPO_TOP/build/milter-annotate}
+# MA_BUILD: the build folder under test (make asan sets build/asan).
+MA_BUILD=${MA_BUILD:-build}
+case $MA_BUILD in /*) ;; *) MA_BUILD=$REPO_TOP/$MA_BUILD ;; esac
+MA_BIN=${MA_BIN:-$MA_BUILD/milter-annotate}
 : "${E2E_SWAKS_TIMEOUT:=30}"
 # shellcheck source=mta.sh
 . "$E2E_DIR/mta.sh"

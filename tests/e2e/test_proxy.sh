@@ -48,8 +48,8 @@ set -u
 e2e_init proxy
 START=$(date +%s.%N)
 
-UP_BIN=$REPO_TOP/build/tests/upstream_milter
-FAKE_BIN=$REPO_TOP/build/tests/fakeup
+UP_BIN=$MA_BUILD/tests/upstream_milter
+FAKE_BIN=$MA_BUILD/tests/fakeup
 for b in "$UP_BIN" "$FAKE_BIN"; do
     if [ ! -x "$b" ]; then
         fail "$b is missing: run make unit-bins"

@@ -9,8 +9,9 @@
  * mproto_frame, packet for packet, and NUL-terminate the data), and each
  * packet is written with mproto_write and read again unchanged.
  *
- * Built against milter/mproto.c only (tests/fuzz/run.sh); with gcc and
- * tests/fuzz/standalone.c it replays files without libFuzzer.
+ * Built by make fuzz (tests/fuzz/run.sh); with tests/fuzz/standalone.c
+ * and any compiler it replays files without libFuzzer (the unit suite
+ * replays tests/fuzz/corpus/mproto).
  */
 #include <errno.h>
 #include <signal.h>

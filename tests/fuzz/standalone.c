@@ -1,22 +1,52 @@
 /*
  * standalone - run a libFuzzer target over the files given as arguments,
  * without libFuzzer: any compiler builds it, and a crash found by the
- * fuzzer replays under gcc, valgrind or a debugger.
+ * fuzzer replays under gcc, valgrind or a debugger. Every fuzz target is
+ * built with it into build/tests/fuzz_NAME (make unit-bins), which the
+ * unit suite runs over tests/fuzz/corpus/NAME:
  *
- *   gcc -Iinclude tests/fuzz/fuzz_mproto.c tests/fuzz/standalone.c \
- *       milter/mproto.c -o fuzz_mproto_replay
- *   ./fuzz_mproto_replay tests/fuzz/corpus crash-...
+ *   build/tests/fuzz_reply tests/fuzz/corpus/reply build/fuzz/artifacts/...
+ *   tests/fuzz/run.sh --replay reply FILE     (the ASan and UBSan build)
  *
- * A folder given as an argument stands for the files in it.
+ * A folder given as an argument stands for the files in it. A failed
+ * check aborts: the exit status says a replay failed.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The sanitizers' hook, there only in a sanitized build. */
+void __sanitizer_set_death_callback(void (*)(void)) __attribute__((weak));
+
+static const char *current;
+
+/* Name the input that failed (a check aborts, a sanitizer dies). */
+static void
+say_current(void)
+{
+	static const char msg[] = "replay failed on input: ";
+
+	if (current == NULL)
+		return;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	(void)!write(2, current, strlen(current));
+	(void)!write(2, "\n", 1);
+}
+
+static void
+on_abort(int sig)
+{
+	say_current();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static int
 run_file(const char *path)
@@ -63,7 +93,9 @@ run_file(const char *path)
 		if (len > 0)
 			memcpy(exact, buf, len);
 		free(buf);
+		current = path;
 		LLVMFuzzerTestOneInput(exact, len);
+		current = NULL;
 		free(exact);
 	}
 	return 0;
@@ -114,6 +146,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
 		return 2;
 	}
+	signal(SIGABRT, on_abort);
+	signal(SIGSEGV, on_abort);
+	if (__sanitizer_set_death_callback != NULL)
+		__sanitizer_set_death_callback(say_current);
 	for (i = 1; i < argc; i++)
 		if (run_path(argv[i], &count) != 0)
 			rc = 1;

@@ -369,6 +369,10 @@ static const struct bad bads[] = {
     {"syntax error: unclosed group",
      "codes = (\n" E00 ",\n{ code = \"550\";\n);\n",
      {"t.conf:4: syntax error"}},
+    /* Nothing from outside the file (it could be anybody's). */
+    {"@include",
+     "codes = (\n" E00 ",\n\t @include \"/etc/passwd\"\n" E550 "\n);\n",
+     {"t.conf:3: @include is not supported: the file must be whole"}},
     {"unknown field",
      "codes = (\n" E00 ",\n"
      "{\n"

@@ -629,6 +629,109 @@ test_world_writable(void **state)
 	unit_rmdir(tmp);
 }
 
+/*
+ * @include would read a file no check has seen (here one anybody may
+ * write, holding a rule): refused where it stands, in a configuration and
+ * in a code table.
+ */
+static void
+test_include_refused(void **state)
+{
+	struct config *c;
+	struct diag d;
+	char *path, *inc, *text, *want;
+
+	(void)state;
+	inc = unit_write(dir, "inc.conf",
+	                 "rules = ( { name = \"all\"; stage = \"rcpt\"; "
+	                 "reply = \"550 5.7.1 Refused\"; } );\n");
+	assert_int_equal(chmod(inc, 0666), 0);
+	assert_true(asprintf(&text, "width = 78;\n  @include \"%s\"\n", inc) >
+	            0);
+	c = load("inc-main.conf", text, NULL, &d, &path);
+	assert_null(c);
+	assert_true(asprintf(&want,
+	                     "%s:2: @include is not supported: the file must "
+	                     "be whole",
+	                     path) > 0);
+	if (diag_expect(&d, "include", (const char *const[]){want, NULL}) != 0)
+		fail();
+	free(want);
+	free(path);
+	free(text);
+
+	/* The code table named by 'codes' is read the same way. */
+	assert_true(asprintf(&text, "@include \"%s\"\n" SMALL_TABLE, inc) > 0);
+	free(unit_write(dir, "inc-table.conf", text));
+	c = load("inc-codes.conf", "codes = \"inc-table.conf\";\n", NULL, &d,
+	         &path);
+	assert_null(c);
+	assert_true(diag_has_like(&d, dir,
+	                          "inc-table.conf:1: @include is not "
+	                          "supported"));
+	free(path);
+	free(text);
+	free(inc);
+}
+
+/* A NUL byte would end libconfig's text early: what follows unread. */
+static void
+test_nul_byte(void **state)
+{
+	static const char text[] =
+	    "width = 78;\nlog = \"stderr\";\0junk = 1;\n";
+	struct diag d;
+	char *path, *want;
+	FILE *f;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/nul.conf", dir) > 0);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f),
+	                 sizeof(text) - 1);
+	assert_int_equal(fclose(f), 0);
+	diag_init(&d);
+	assert_null(config_load(path, NULL, &d));
+	assert_true(asprintf(&want, "%s:2: has a NUL byte", path) > 0);
+	if (diag_expect(&d, "nul", (const char *const[]){want, NULL}) != 0)
+		fail();
+	free(want);
+	free(path);
+}
+
+/*
+ * A FIFO (or a device) named by mistake is refused at once: reading it
+ * would hang the load, and a reload runs in the signal thread.
+ */
+static void
+test_not_regular(void **state)
+{
+	struct config *c;
+	struct diag d;
+	char *fifo, *path, *want;
+
+	(void)state;
+	assert_true(asprintf(&fifo, "%s/fifo.conf", dir) > 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	diag_init(&d);
+	assert_null(config_load(fifo, NULL, &d));
+	assert_true(asprintf(&want, "%s: refused: not a regular file", fifo) >
+	            0);
+	assert_true(diag_has(&d, want));
+	free(want);
+
+	c = load("fifo-codes.conf", "codes = \"fifo.conf\";\n", NULL, &d,
+	         &path);
+	assert_null(c);
+	assert_true(diag_has_like(&d, fifo, "refused: not a regular file"));
+	free(path);
+
+	diag_init(&d);
+	assert_null(config_load("/dev/null", NULL, &d));
+	assert_true(diag_has(&d, "/dev/null: refused: not a regular file"));
+	free(fifo);
+}
+
 /* Relative tables are read from the configuration file's folder. */
 static void
 test_codes_relative(void **state)
@@ -726,6 +829,9 @@ main(void)
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_codes_missing),
 	    cmocka_unit_test(test_world_writable),
+	    cmocka_unit_test(test_include_refused),
+	    cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_not_regular),
 	    cmocka_unit_test(test_codes_relative),
 	    cmocka_unit_test(test_override),
 	};

@@ -1135,6 +1135,34 @@ test_summary(void **state)
 }
 
 /*
+ * A reply that is not one keeps its bytes as its key, but the summary
+ * prints keys unquoted: control and 8-bit bytes show as '?' (found by
+ * fuzzing: a control byte reached the terminal).
+ */
+static void
+test_summary_unprintable(void **state)
+{
+	const char *lines[] = {
+	    PF "NOQUEUE: reject: EHLO from localhost[127.0.0.1]: 5\0334 "
+	       "5.7.1 <h>: Helo command rejected; proto=SMTP helo=<h>",
+	    PF "NOQUEUE: reject: EHLO from localhost[127.0.0.1]: \xc3\xa9x "
+	       "y; proto=SMTP helo=<h>",
+	    NULL};
+	char *out = run_lines(false, lines, true), *sum;
+	const unsigned char *p;
+
+	(void)state;
+	sum = strstr(out, "summary: 2 rejections and deferrals\n");
+	assert_non_null(sum);
+	for (p = (const unsigned char *)out; *p != '\0'; p++)
+		if (*p != '\n' && (*p < 0x20 || *p > 0x7e))
+			fail_msg("byte 0x%02x in the output:\n%s", *p, out);
+	assert_non_null(strstr(sum, "  5?4 "));
+	assert_non_null(strstr(sum, "  ??x "));
+	free(out);
+}
+
+/*
  * SMTPUTF8 addresses reach the log as UTF-8. A JSON reader must get the
  * same characters back: raw UTF-8 or \u00e9 for the e-acute, not one
  * \u00XX per byte (which decodes as "jos\u00c3\u00a9", mojibake).
@@ -1174,6 +1202,7 @@ main(void)
 	    cmocka_unit_test(test_sendmail_never_named),
 	    cmocka_unit_test(test_postfix_delivery_sender),
 	    cmocka_unit_test(test_summary),
+	    cmocka_unit_test(test_summary_unprintable),
 	    cmocka_unit_test(test_json_utf8_address),
 	};
 

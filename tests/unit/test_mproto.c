@@ -744,18 +744,17 @@ write_until_timeout(void *arg)
 	const struct wtimeout *w = arg;
 	char *data = pattern(w->chunk);
 	double t0, dt;
-	int st, i;
+	int st, i, rc = 3;
 
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 1000 && rc == 3; i++) {
 		t0 = now_s();
 		st = mproto_write(w->fd, 100, SMFIC_BODY, data, w->chunk);
 		dt = now_s() - t0;
 		if (st != MP_OK)
-			return st != MP_TIMEOUT      ? 1
-			       : dt < 0.05 || dt > 5 ? 2
-			                             : 0;
+			rc = st != MP_TIMEOUT ? 1 : dt < 0.05 || dt > 5 ? 2 : 0;
 	}
-	return 3;
+	free(data);
+	return rc;
 }
 
 /*

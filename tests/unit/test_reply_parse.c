@@ -222,6 +222,15 @@ static const struct pcase cases[] = {
     {"continuation ecode of another class",
      IN("550-5.7.1 first\r\n550-4.7.1 second"), 0, 550, "5.7.1", false,
      "first\nsecond"},
+    /* No text and no enhanced code on the first line: the next line's
+     * enhanced code is the reply's (found by fuzzing: once sent, it was
+     * read as one, of another class). */
+    {"ecode on the line after a bare code", IN("550 \r4.1.1 x\r\n"), 0, 550,
+     "5.1.1", true, "x"},
+    {"ecode on the coded line after a bare code", IN("550-\r\n550 5.2.2 full"),
+     0, 550, "5.2.2", false, "full"},
+    {"ecode after text stays text", IN("550 x\r\n4.1.1 y"), 0, 550, "", false,
+     "x\n4.1.1 y"},
     /* Bytes that are not printable ASCII. */
     {"NUL inside text", IN("550 5.1.1 user\0unknown"), 0, 550, "5.1.1", false,
      "user unknown"},
@@ -229,6 +238,17 @@ static const struct pcase cases[] = {
     {"NUL at end", IN("550 5.1.1 x\0\0"), 0, 550, "5.1.1", false, "x"},
     {"controls", IN("550 5.7.1 bad\007bell\033escape\177del"), 0, 550, "5.7.1",
      false, "bad bell escape del"},
+    /* A control byte separates as the space it becomes (found by fuzzing:
+     * "5.7.1\031" was text, then an enhanced code once sent). */
+    {"control ends the ecode", IN("550 5.99.999\031 x"), 0, 550, "5.99.999",
+     false, "x"},
+    {"control glues ecode to text", IN("550 4.7.1\001Relaying denied"), 0, 550,
+     "5.7.1", true, "Relaying denied"},
+    {"DEL ends the ecode", IN("451 4.2.0\177x"), 0, 451, "4.2.0", false, "x"},
+    {"control after the code",
+     IN("550\033"
+        "5.1.1 x"),
+     0, 550, "5.1.1", false, "x"},
     {"utf-8 Empfaenger", IN("550 5.1.1 Empf\xc3\xa4nger unbekannt"), 0, 550,
      "5.1.1", false, "Empf?nger unbekannt"},
     {"utf-8 cyrillic",
@@ -400,8 +420,10 @@ test_long(void **state)
 
 		u = strlen(c->unit);
 		sl = strlen(c->sep);
-		in = malloc(strlen(c->head) + c->total * (sl + 1) + 1);
-		want = malloc(c->total * 2 + 1);
+		/* Whole units: the last one may go past total. */
+		n = c->total / u + 1;
+		in = malloc(strlen(c->head) + n * (u + sl) + 1);
+		want = malloc(n * (strlen(c->expect_unit) + 1) + 1);
 		assert_non_null(in);
 		assert_non_null(want);
 		n = strlen(c->head);
