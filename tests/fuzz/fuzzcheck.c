@@ -66,9 +66,9 @@ check_escaped(const char *line)
 static int
 one_word(const char *p, const char *eol)
 {
-	static const char *const leads[] = {"Explanation: ", "How to fix: ",
-	                                    "Postmaster: ", "Help: ",
-	                                    "Reference: "};
+	static const char *const leads[] = {
+	    "Explanation: ", "How to fix: ", "Postmaster: ", "Help: ",
+	    "Reference: "};
 	const char *t = p + 4;
 	size_t k;
 
@@ -122,9 +122,9 @@ fuzz_check_reply(const struct reply *r, enum reply_result res,
 		FUZZ_CHECK((eol = strstr(p, "\r\n")) != NULL);
 		FUZZ_CHECK((size_t)(eol - p) + 2 <= REPLY_WIRE_MAX);
 		/* Over the width only for one long word alone (a URL). */
-		FUZZ_CHECK((size_t)(eol - p) <= width ||
-		           (one_word(p, eol) &&
-		            (size_t)(eol - p) <= REPLY_WIDTH_MAX));
+		FUZZ_CHECK(
+		    (size_t)(eol - p) <= width ||
+		    (one_word(p, eol) && (size_t)(eol - p) <= REPLY_WIDTH_MAX));
 		FUZZ_CHECK(memcmp(p, o->code, clen) == 0);
 		FUZZ_CHECK(p[clen] == (i + 1 < nlines ? '-' : ' '));
 		p += clen + 1;
