@@ -77,6 +77,7 @@ one_word(const char *p, const char *eol)
 	while (t < eol && *t == ' ')
 		t++;
 	for (k = 0; k < sizeof(leads) / sizeof(leads[0]); k++)
+		/* cppcheck-suppress knownConditionTrueFalse ; it is not */
 		if ((size_t)(eol - t) > strlen(leads[k]) &&
 		    strncmp(t, leads[k], strlen(leads[k])) == 0)
 			t += strlen(leads[k]);
