@@ -110,7 +110,8 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 .PHONY: unit-bins
-unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter
+unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter \
+	   $(BUILD)/tests/bench_milter
 
 # Test tools (an MTA-side milter driver, a misbehaving upstream...) use
 # the project's own modules, mproto.c first of all.
@@ -140,8 +141,10 @@ bench: all
 $(BUILD)/bench-reply: tests/bench/bench_reply.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
-# The load driver speaks the milter protocol with the project's mproto.
-$(BUILD)/bench-milter: tests/bench/bench_milter.c $(LIB_OBJS)
+# The load driver speaks the milter protocol with the project's mproto;
+# the fault tests drive load with it too (build/tests/bench_milter).
+$(BUILD)/bench-milter $(BUILD)/tests/bench_milter: tests/bench/bench_milter.c \
+    $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lm
 
 # The floor: a libmilter milter that answers "continue" to everything.
