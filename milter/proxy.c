@@ -415,12 +415,26 @@ mta_rejected(struct proxy *p, const struct mpacket *pkt)
 	return pkt->cmd == SMFIC_RCPT && m != NULL && strcmp(m, "error") == 0;
 }
 
+/* What an MTA may send once negotiation is over. */
+static int
+mta_command(char cmd)
+{
+	return cmd != '\0' && strchr("ABCDEHKLMNQRTU", cmd) != NULL;
+}
+
 static int
 command(struct proxy *p, const struct mpacket *pkt)
 {
 	enum action a;
 	int st;
 
+	/*
+	 * An unknown command (or a second OPTNEG) is the MTA's error: the
+	 * session ends, as libmilter ends it, rather than passing it on and
+	 * blaming the upstream for choking on it.
+	 */
+	if (!mta_command(pkt->cmd))
+		return MP_MALFORMED;
 	switch (pkt->cmd) {
 	case SMFIC_MACRO:
 		macros_store(p, pkt);
