@@ -348,6 +348,7 @@ swaks_replies() {
     printf '%s\n' "$SW_REPLIES"
 }
 
+# shellcheck disable=SC2034 # MT_* are for the caller
 mtad() {
     local sock=$1 script=$2 t0
     shift 2
