@@ -5,6 +5,7 @@
 #   make test       unit tests (cmocka) and end-to-end tests (real MTAs)
 #   make deps       install the Debian packages needed to build and test
 #   make bench      benchmarks: reply engine, milter under load, Postfix, memory
+#   make soak       100,000 sessions with reloads: memory and descriptors stay flat
 #   make install    PREFIX=/usr/local DESTDIR= honoured
 #   make lint       clang-format and cppcheck
 
@@ -39,7 +40,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
 DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd
 
-.PHONY: all run test unit e2e deps deps-build bench install clean lint demo
+.PHONY: all run test unit e2e deps deps-build bench soak install clean lint demo
 
 all: $(BIN)
 
@@ -137,6 +138,12 @@ bench: all
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@$(BUILD)/bench-reply
 	@bash tests/bench/bench.sh
+
+# A long run (not part of make test): SOAK_* variables scale it, see
+# tests/bench/soak.sh.
+soak: all
+	@$(MAKE) --no-print-directory $(BUILD)/bench-milter $(BUILD)/bench-noop-milter
+	@bash tests/bench/soak.sh
 
 $(BUILD)/bench-reply: tests/bench/bench_reply.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
