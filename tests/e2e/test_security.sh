@@ -115,7 +115,8 @@ Gid: $NOGROUP_GID $NOGROUP_GID $NOGROUP_GID $NOGROUP_GID
 Groups: $NOGROUP_GID" "$(ids "$pid")"
         mtad "inet:$MPORT@127.0.0.1" "$SESSION"
         expect_eq "$name: answers a session" "0" "$MT_RC"
-        E2E_MA_PID[detached$mode]=$pid
+        # shellcheck disable=SC2034 # lib.sh's ma_stop reads it
+        E2E_MA_PID["detached$mode"]=$pid
         ma_stop "detached$mode"
     else
         fail "$name: no pid file or not listening"
