@@ -5,6 +5,10 @@
  * detaches, writes its pid file, drops privileges, and only then starts
  * threads (libmilter's and the signal thread), all with the handled
  * signals blocked so that exactly one thread takes each of them.
+ *
+ * Detached, the parent waits until the child is set up: a failure after
+ * the fork (no such user, a pid file it cannot write) is still printed
+ * on the caller's standard error and makes the start fail.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -270,20 +274,49 @@ drop_privileges(const struct config *c)
 	return 0;
 }
 
+/* The detached child's end of the pipe its parent waits on. */
+static int ready_fd = -1;
+
 static int
 detach(void)
 {
+	int p[2];
 	pid_t pid;
+	ssize_t r;
+	char ok = 'n';
+
+	if (pipe2(p, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "milter-annotate: cannot detach: %s\n",
+		        strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		/* The child's byte: set up. Its exit, unannounced: failed,
+		 * and it has said why on our shared standard error. */
+		close(p[1]);
+		do
+			r = read(p[0], &ok, 1);
+		while (r < 0 && errno == EINTR);
+		_exit(r == 1 && ok == 'y' ? 0 : 1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() < 0 || chdir("/") != 0) {
+		fprintf(stderr, "milter-annotate: cannot detach: %s\n",
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Set up: let the waiting parent go, and leave its terminal. */
+static void
+detach_done(void)
+{
 	int fd;
 
-	if ((pid = fork()) < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -1;
-	if (chdir("/") != 0)
-		return -1;
+	if (ready_fd < 0)
+		return;
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -291,7 +324,11 @@ detach(void)
 		if (fd > 2)
 			close(fd);
 	}
-	return 0;
+	if (write(ready_fd, "y", 1) != 1) {
+		/* The parent is gone: nobody is left to tell. */
+	}
+	close(ready_fd);
+	ready_fd = -1;
 }
 
 /* The socket and pid file go at stop; say so when they cannot. */
@@ -366,6 +403,7 @@ daemon_main(const struct options *o)
 		return 1;
 	}
 	confstore_swap(c);
+	detach_done();
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);

@@ -13,13 +13,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -415,12 +418,26 @@ mta_rejected(struct proxy *p, const struct mpacket *pkt)
 	return pkt->cmd == SMFIC_RCPT && m != NULL && strcmp(m, "error") == 0;
 }
 
+/* What an MTA may send once negotiation is over. */
+static int
+mta_command(char cmd)
+{
+	return cmd != '\0' && strchr("ABCDEHKLMNQRTU", cmd) != NULL;
+}
+
 static int
 command(struct proxy *p, const struct mpacket *pkt)
 {
 	enum action a;
 	int st;
 
+	/*
+	 * An unknown command (or a second OPTNEG) is the MTA's error: the
+	 * session ends, as libmilter ends it, rather than passing it on and
+	 * blaming the upstream for choking on it.
+	 */
+	if (!mta_command(pkt->cmd))
+		return MP_MALFORMED;
 	switch (pkt->cmd) {
 	case SMFIC_MACRO:
 		macros_store(p, pkt);
@@ -601,10 +618,34 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
 
 /* The listener. */
 
+/* Descriptors the process needs besides its sessions' (stdio, the
+ * listener, syslog, the files a reload reads), with room to spare. */
+#define FD_RESERVE 10
+
+static atomic_int active; /* sessions running */
+
 struct conn {
 	int fd;
 	const struct session_env *env;
 };
+
+/*
+ * How many sessions can have both their sockets open at once. Past that,
+ * a session accepted would find no descriptor for its upstream and be
+ * tempfailed; left in the listen queue, it waits for a free slot.
+ */
+static int
+session_cap(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
+		return INT_MAX;
+	if (rl.rlim_cur < FD_RESERVE + 2)
+		return 1;
+	return (int)(rl.rlim_cur - FD_RESERVE) / 2;
+}
 
 static void *
 session_thread(void *arg)
@@ -618,7 +659,16 @@ session_thread(void *arg)
 	}
 	close(c->fd);
 	free(c);
+	atomic_fetch_sub(&active, 1);
 	return NULL;
+}
+
+/* Out of descriptors or memory: waiting helps, retrying at once spins. */
+static int
+accept_starved(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	       err == ENOMEM;
 }
 
 int
@@ -629,16 +679,23 @@ proxy_serve(int lfd, const struct session_env *env,
 	pthread_attr_t attr;
 	pthread_t tid;
 	struct conn *c;
-	int fd;
+	int fd, cap = session_cap();
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	while (!*stop) {
+		if (atomic_load(&active) >= cap) {
+			poll(NULL, 0, 10);
+			continue;
+		}
 		/* Wake twice a second to notice a stop request. */
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+			if (accept_starved(errno))
+				poll(NULL, 0, 50);
 			continue;
+		}
 		sockspec_nodelay(fd);
 		if ((c = malloc(sizeof(*c))) == NULL) {
 			close(fd);
@@ -646,7 +703,9 @@ proxy_serve(int lfd, const struct session_env *env,
 		}
 		c->fd = fd;
 		c->env = env;
+		atomic_fetch_add(&active, 1);
 		if (pthread_create(&tid, &attr, session_thread, c) != 0) {
+			atomic_fetch_sub(&active, 1);
 			close(fd);
 			free(c);
 		}

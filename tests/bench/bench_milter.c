@@ -5,7 +5,8 @@
  *
  *   bench_milter -s SOCKET [-c CONCURRENCY] [-n SESSIONS] [-t SECONDS]
  *                [-k RCPTS] [-H HEADERS] [-b BODY_BYTES] [-S] [-L LABEL]
- *                [-w PID[,PID...]] [-o HOLD_MS] [-q] [-u]
+ *                [-w PID[,PID...]] [-o HOLD_MS] [-q] [-u] [-T IO_MS]
+ *                [-y FILE]
  *
  * One thread per concurrency slot; each runs sessions one after the other
  * until SESSIONS sessions have been started or SECONDS have passed:
@@ -40,6 +41,20 @@
  * end. -o HOLD_MS: hold mode, one session per slot: each stops after its
  * recipients until every slot got there, then PID's memory is printed
  * ("HELD ..."), HOLD_MS later the sessions finish.
+ *
+ * Every session is one message, and ends one way, counted in the line
+ *
+ *   MESSAGES label=L started=N accepted=A rejected=R tempfailed=T
+ *            discarded=D failed=F max_session_ms=M
+ *
+ * accepted: the milter let it through (or accepted it outright);
+ * rejected / tempfailed: a 5xx / 4xx answer at some step (every
+ * recipient refused counts as the last refusal's class); failed: the
+ * session broke (protocol error, timeout, closed). started is always
+ * the sum of the others: a message is never unaccounted for.
+ * -T IO_MS bounds each read and write (default 30000); -y FILE appends
+ * every reply-code answer ('y') to FILE, one a line, as mtadriver prints
+ * it ("y " and the text made printable), for tests/tools/replycheck.
  */
 #include <errno.h>
 #include <math.h>
@@ -61,7 +76,7 @@
 #include "mproto.h"
 #include "sockspec.h"
 
-#define IO_MS      30000 /* one read or write */
+#define IO_MS      30000 /* one read or write, unless -T */
 #define BODY_CHUNK 65535 /* Postfix's largest body packet */
 #define MAX_RCPTS  1000
 #define MAX_HDRS   64
@@ -140,9 +155,17 @@ static struct {
 	int nwatch;
 	long hold_ms; /* -1: no hold mode */
 	int quiet;
-	int cork; /* one TCP segment per step; -u: off */
-} O = {NULL, {{0}, 0, NULL}, 1,   1000, 0,  4, 8, 4096,
-       0,    "run",          {0}, 0,    -1, 0, 1};
+	int cork;  /* one TCP segment per step; -u: off */
+	int io_ms; /* -T */
+	FILE *yfile;
+} O = {NULL, {{0}, 0, NULL}, 1,   1000, 0, 4, 8, 4096, 0, "run", {0}, 0, -1, 0,
+       1,    IO_MS,          NULL};
+
+static pthread_mutex_t yfile_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* How a session's message ended. */
+enum outcome { OUT_ACCEPTED, OUT_REJECTED, OUT_TEMPFAILED, OUT_DISCARDED };
+#define NOUTCOMES 4
 
 static atomic_long claimed;
 static long total_done;
@@ -164,6 +187,7 @@ struct worker {
 	int id;
 	struct samples s[ST_COUNT];
 	long done, errors, rcpt_rejects, refused_msgs;
+	long outcomes[NOUTCOMES];
 	long replies[256];
 	uint32_t proto; /* the last negotiated one */
 	int held;       /* hold mode: this slot reached the hold point */
@@ -178,6 +202,7 @@ struct sess {
 	long n;
 	int fd;
 	uint32_t proto;
+	char yclass; /* the first digit of the last 'y' answer */
 	char lists[MPROTO_STAGES][512];
 	int has_list[MPROTO_STAGES];
 	char qid[32], addr[32], client[64], from[64], rcpt[96];
@@ -287,9 +312,33 @@ send_macros(struct sess *ss, int mstage)
 	}
 	if (!any)
 		return 0;
-	return mproto_write(ss->fd, IO_MS, SMFIC_MACRO, pkt, n) == MP_OK
+	return mproto_write(ss->fd, O.io_ms, SMFIC_MACRO, pkt, n) == MP_OK
 	           ? 0
 	           : fail(ss, "writing macros: %s", strerror(errno));
+}
+
+/* A 'y' answer as mtadriver prints it: printable, one line. */
+static void
+write_reply(const struct mpacket *p)
+{
+	size_t i;
+
+	pthread_mutex_lock(&yfile_lock);
+	fputs("y ", O.yfile);
+	for (i = 0; i < p->len; i++) {
+		unsigned char c = (unsigned char)p->data[i];
+
+		if (c == '\0')
+			fputs("\\0", O.yfile);
+		else if (c == '\\')
+			fputs("\\\\", O.yfile);
+		else if (c >= 0x20 && c < 0x7f)
+			fputc(c, O.yfile);
+		else
+			fprintf(O.yfile, "\\x%02x", c);
+	}
+	fputc('\n', O.yfile);
+	pthread_mutex_unlock(&yfile_lock);
 }
 
 static int
@@ -316,7 +365,7 @@ step(struct sess *ss, enum stage st, int mstage, char cmd, const void *data,
 		setsockopt(ss->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
 	if (mstage >= 0 && send_macros(ss, mstage) != 0)
 		return -1;
-	if ((rc = mproto_write(ss->fd, IO_MS, cmd, data, len)) != MP_OK)
+	if ((rc = mproto_write(ss->fd, O.io_ms, cmd, data, len)) != MP_OK)
 		return fail(ss, "writing %s: %s", stage_names[st],
 		            mproto_strerror(rc));
 	if (O.cork)
@@ -324,7 +373,7 @@ step(struct sess *ss, enum stage st, int mstage, char cmd, const void *data,
 	if ((ss->proto & nr_flag) != 0)
 		return 0;
 	for (;;) {
-		if ((rc = mproto_read(ss->fd, IO_MS, &w->r, &p)) != MP_OK)
+		if ((rc = mproto_read(ss->fd, O.io_ms, &w->r, &p)) != MP_OK)
 			return fail(ss, "reading the answer to %s: %s",
 			            stage_names[st], mproto_strerror(rc));
 		if (is_final(p.cmd))
@@ -336,6 +385,11 @@ step(struct sess *ss, enum stage st, int mstage, char cmd, const void *data,
 	record(w, st, now() - t0);
 	w->replies[(unsigned char)p.cmd]++;
 	*reply = p.cmd;
+	if (p.cmd == SMFIR_REPLYCODE) {
+		ss->yclass = p.len > 0 ? p.data[0] : '\0';
+		if (O.yfile != NULL)
+			write_reply(&p);
+	}
 	return 0;
 }
 
@@ -347,6 +401,22 @@ refused(char r)
 	       r == SMFIR_SHUTDOWN || r == SMFIR_CONN_FAIL;
 }
 
+/* The outcome of a refusing answer r. */
+static enum outcome
+outcome_of(const struct sess *ss, char r)
+{
+	switch (r) {
+	case SMFIR_REJECT:
+		return OUT_REJECTED;
+	case SMFIR_DISCARD:
+		return OUT_DISCARDED;
+	case SMFIR_REPLYCODE:
+		return ss->yclass == '5' ? OUT_REJECTED : OUT_TEMPFAILED;
+	default: /* tempfail, shutdown (421), connection failure */
+		return OUT_TEMPFAILED;
+	}
+}
+
 static int
 negotiate(struct sess *ss)
 {
@@ -356,9 +426,9 @@ negotiate(struct sess *ss)
 	size_t len = mproto_optneg_encode(&o, buf, sizeof(buf));
 	int rc, i;
 
-	if ((rc = mproto_write(ss->fd, IO_MS, SMFIC_OPTNEG, buf, len)) !=
+	if ((rc = mproto_write(ss->fd, O.io_ms, SMFIC_OPTNEG, buf, len)) !=
 	        MP_OK ||
-	    (rc = mproto_read(ss->fd, IO_MS, &ss->w->r, &p)) != MP_OK)
+	    (rc = mproto_read(ss->fd, O.io_ms, &ss->w->r, &p)) != MP_OK)
 		return fail(ss, "option negotiation: %s", mproto_strerror(rc));
 	if (p.cmd != SMFIC_OPTNEG || mproto_optneg_decode(&p, &o) != MP_OK)
 		return fail(ss, "option negotiation: bad answer 0x%02x",
@@ -434,9 +504,12 @@ header_packet(struct sess *ss, int i, char *out, size_t cap)
 	return k + (size_t)m + 1;
 }
 
-/* Steps after the recipients, as the milter negotiated them. */
+/*
+ * Steps after the recipients, as the milter negotiated them; 1 when the
+ * message is refused, with the refusing answer in *rp.
+ */
 static int
-message(struct sess *ss)
+message(struct sess *ss, char *rp)
 {
 	char r, pkt[1024];
 	size_t off, chunk, len;
@@ -447,21 +520,21 @@ message(struct sess *ss)
 	         &r) != 0)
 		return -1;
 	if ((ss->proto & SMFIP_NODATA) == 0 && refused(r))
-		return 1;
+		return *rp = r, 1;
 	for (i = 0; (ss->proto & SMFIP_NOHDRS) == 0 && i < O.headers; i++) {
 		len = header_packet(ss, i, pkt, sizeof(pkt));
 		if (step(ss, ST_HEADER, -1, SMFIC_HEADER, pkt, len,
 		         SMFIP_NR_HDR, &r) != 0)
 			return -1;
 		if (refused(r))
-			return 1;
+			return *rp = r, 1;
 	}
 	if ((ss->proto & SMFIP_NOEOH) == 0) {
 		if (step(ss, ST_EOH, SMFIM_EOH, SMFIC_EOH, NULL, 0,
 		         SMFIP_NR_EOH, &r) != 0)
 			return -1;
 		if (refused(r))
-			return 1;
+			return *rp = r, 1;
 	}
 	for (off = 0; (ss->proto & SMFIP_NOBODY) == 0 && off < O.body;
 	     off += chunk) {
@@ -470,12 +543,13 @@ message(struct sess *ss)
 		         SMFIP_NR_BODY, &r) != 0)
 			return -1;
 		if (refused(r))
-			return 1;
+			return *rp = r, 1;
 		if (r == SMFIR_SKIP)
 			break;
 	}
 	if (step(ss, ST_EOM, SMFIM_EOM, SMFIC_BODYEOB, NULL, 0, 0, &r) != 0)
 		return -1;
+	*rp = r;
 	return refused(r) ? 1 : 0;
 }
 
@@ -488,6 +562,7 @@ session(struct worker *w, long n)
 	char r, pkt[512];
 	size_t len;
 	int one = 1, k, accepted = 0, rc = -1, st, stop = 0;
+	enum outcome out = OUT_ACCEPTED;
 
 	if (ss == NULL)
 		return -1;
@@ -498,7 +573,7 @@ session(struct worker *w, long n)
 	         n >> 8 & 255, (n & 255) | 1);
 	snprintf(ss->client, sizeof(ss->client), "client%ld.bench.example", n);
 	snprintf(ss->from, sizeof(ss->from), "sender-%ld@bench.example", n);
-	if ((ss->fd = sockspec_connect(&O.spec, IO_MS)) < 0) {
+	if ((ss->fd = sockspec_connect(&O.spec, O.io_ms)) < 0) {
 		fail(ss, "connect %s: %s", O.socket, strerror(errno));
 		free(ss);
 		return -1;
@@ -522,6 +597,8 @@ session(struct worker *w, long n)
 		if (step(ss, ST_CONNECT, SMFIM_CONNECT, SMFIC_CONNECT, pkt, len,
 		         SMFIP_NR_CONN, &r) != 0)
 			goto out;
+		if (refused(r))
+			out = outcome_of(ss, r);
 		stop = refused(r) || r == SMFIR_ACCEPT;
 	}
 	if (!stop && (ss->proto & SMFIP_NOHELO) == 0) {
@@ -529,6 +606,8 @@ session(struct worker *w, long n)
 		if (step(ss, ST_HELO, SMFIM_HELO, SMFIC_HELO, pkt, len,
 		         SMFIP_NR_HELO, &r) != 0)
 			goto out;
+		if (refused(r))
+			out = outcome_of(ss, r);
 		stop = refused(r) || r == SMFIR_ACCEPT;
 	}
 	if (!stop && (ss->proto & SMFIP_NOMAIL) == 0) {
@@ -536,8 +615,10 @@ session(struct worker *w, long n)
 		if (step(ss, ST_MAIL, SMFIM_ENVFROM, SMFIC_MAIL, pkt, len,
 		         SMFIP_NR_MAIL, &r) != 0)
 			goto out;
-		if (refused(r))
+		if (refused(r)) {
 			w->refused_msgs++;
+			out = outcome_of(ss, r);
+		}
 		stop = refused(r) || r == SMFIR_ACCEPT;
 	}
 	for (k = 0; !stop && k < O.rcpts; k++) {
@@ -551,31 +632,40 @@ session(struct worker *w, long n)
 		if (step(ss, ST_RCPT, SMFIM_ENVRCPT, SMFIC_RCPT, pkt, len,
 		         SMFIP_NR_RCPT, &r) != 0)
 			goto out;
-		if (refused(r))
+		if (refused(r)) {
 			w->rcpt_rejects++;
-		else
+			/* Every recipient refused: the last one's class. */
+			if (accepted == 0)
+				out = outcome_of(ss, r);
+		} else {
 			accepted++;
+			out = OUT_ACCEPTED;
+		}
 	}
 	if (O.hold_ms >= 0) {
 		w->held = 1;
 		hold(1);
 	}
 	if (!stop && accepted > 0 && !O.short_session) {
-		if ((st = message(ss)) < 0)
+		if ((st = message(ss, &r)) < 0)
 			goto out;
-		if (st > 0)
+		if (st > 0) {
 			w->refused_msgs++;
+			out = outcome_of(ss, r);
+		}
 	}
 	t1 = now();
 	if (O.cork)
 		setsockopt(ss->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
 	/* No DATA: the transaction ends (RSET or QUIT), then QUIT. */
 	if (!stop && (accepted == 0 || O.short_session) &&
-	    (st = mproto_write(ss->fd, IO_MS, SMFIC_ABORT, NULL, 0)) != MP_OK) {
+	    (st = mproto_write(ss->fd, O.io_ms, SMFIC_ABORT, NULL, 0)) !=
+	        MP_OK) {
 		fail(ss, "writing abort: %s", mproto_strerror(st));
 		goto out;
 	}
-	if ((st = mproto_write(ss->fd, IO_MS, SMFIC_QUIT, NULL, 0)) != MP_OK) {
+	if ((st = mproto_write(ss->fd, O.io_ms, SMFIC_QUIT, NULL, 0)) !=
+	    MP_OK) {
 		fail(ss, "writing quit: %s", mproto_strerror(st));
 		goto out;
 	}
@@ -584,7 +674,7 @@ session(struct worker *w, long n)
 		setsockopt(ss->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
 	}
 	/* The session is over when the milter closes its end. */
-	while ((st = mproto_read(ss->fd, IO_MS, &w->r, &p)) == MP_OK)
+	while ((st = mproto_read(ss->fd, O.io_ms, &w->r, &p)) == MP_OK)
 		;
 	if (st != MP_CLOSED) {
 		fail(ss, "waiting for the close after quit: %s",
@@ -594,6 +684,7 @@ session(struct worker *w, long n)
 	t0 = now() - t0;
 	record(w, ST_QUIT, now() - t1);
 	record(w, ST_SESSION, t0);
+	w->outcomes[out]++;
 	rc = 0;
 out:
 	close(ss->fd);
@@ -747,7 +838,8 @@ static void
 report(struct worker *ws, double elapsed)
 {
 	long done = 0, errors = 0, rejects = 0, refusedm = 0;
-	long replies[256] = {0};
+	long replies[256] = {0}, outs[NOUTCOMES] = {0};
+	double max_session = 0;
 	const char *err = NULL;
 	uint32_t proto = 0;
 	int i, st, c;
@@ -759,6 +851,11 @@ report(struct worker *ws, double elapsed)
 		refusedm += ws[i].refused_msgs;
 		for (c = 0; c < 256; c++)
 			replies[c] += ws[i].replies[c];
+		for (c = 0; c < NOUTCOMES; c++)
+			outs[c] += ws[i].outcomes[c];
+		for (size_t k = 0; k < ws[i].s[ST_SESSION].n; k++)
+			if (ws[i].s[ST_SESSION].v[k] / 1e4 > max_session)
+				max_session = ws[i].s[ST_SESSION].v[k] / 1e4;
 		if (ws[i].done > 0)
 			proto = ws[i].proto;
 		total_done += ws[i].done;
@@ -812,6 +909,10 @@ report(struct worker *ws, double elapsed)
 	       "sps=%.1f rcpt_rejects=%ld\n",
 	       O.label, O.conc, done, errors, elapsed,
 	       elapsed > 0 ? (double)done / elapsed : 0, rejects);
+	printf("MESSAGES label=%s started=%ld accepted=%ld rejected=%ld "
+	       "tempfailed=%ld discarded=%ld failed=%ld max_session_ms=%.0f\n",
+	       O.label, done + errors, outs[OUT_ACCEPTED], outs[OUT_REJECTED],
+	       outs[OUT_TEMPFAILED], outs[OUT_DISCARDED], errors, max_session);
 }
 
 static void
@@ -822,7 +923,7 @@ usage(void)
 	        "[-t SECONDS]\n"
 	        "         [-k RCPTS] [-H HEADERS] [-b BODY_BYTES] [-S] "
 	        "[-L LABEL] [-w PID]\n"
-	        "         [-o HOLD_MS] [-q] [-u]\n");
+	        "         [-o HOLD_MS] [-q] [-u] [-T IO_MS] [-y FILE]\n");
 	exit(2);
 }
 
@@ -838,7 +939,7 @@ main(int argc, char **argv)
 	size_t i;
 	int c, k;
 
-	while ((c = getopt(argc, argv, "s:c:n:t:k:H:b:SL:w:o:qu")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:n:t:k:H:b:SL:w:o:quT:y:")) != -1) {
 		switch (c) {
 		case 's':
 			O.socket = optarg;
@@ -881,13 +982,24 @@ main(int argc, char **argv)
 		case 'u':
 			O.cork = 0;
 			break;
+		case 'T':
+			O.io_ms = atoi(optarg);
+			break;
+		case 'y':
+			if ((O.yfile = fopen(optarg, "a")) == NULL) {
+				fprintf(stderr, "bench_milter: %s: %s\n",
+				        optarg, strerror(errno));
+				return 2;
+			}
+			break;
 		default:
 			usage();
 		}
 	}
 	if (O.socket == NULL || O.conc < 1 || O.conc > 10000 ||
 	    O.sessions < 1 || O.rcpts < 0 || O.rcpts > MAX_RCPTS ||
-	    O.headers < 0 || O.headers > MAX_HDRS || optind != argc)
+	    O.headers < 0 || O.headers > MAX_HDRS || O.io_ms < 1 ||
+	    optind != argc)
 		usage();
 	if (sockspec_parse(O.socket, &O.spec, &why) != 0) {
 		fprintf(stderr, "bench_milter: %s: %s\n", O.socket, why);
@@ -947,6 +1059,8 @@ main(int argc, char **argv)
 	}
 	free(ws);
 	free(body_buf);
+	if (O.yfile != NULL)
+		fclose(O.yfile);
 	pthread_attr_destroy(&attr);
 	return 0;
 }

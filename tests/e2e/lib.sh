@@ -14,6 +14,15 @@
 #   swaks_replies PORT [SWAKS ARGS...]   run swaks (bounded); sets SW_OUT (CR stripped),
 #                               SW_RC, SW_REPLIES (every server reply line, "<-  " / "<** "
 #                               removed) and prints SW_REPLIES
+#   mtad SOCKET SCRIPT [OPTS...]  run build/tests/mtadriver [OPTS] SOCKET on SCRIPT (bounded);
+#                               sets MT_OUT, MT_ERR, MT_RC, MT_SECS (its duration)
+#   e2e_replycheck MODE WHERE TEXT   check every reply in TEXT with build/tests/replycheck
+#                               (MODE -t: a swaks transcript, -m: mtadriver output); a
+#                               violation fails the suite at e2e_finish, even when found in a
+#                               subshell. swaks_replies and mtad do it for every run (but
+#                               with E2E_NO_REPLYCHECK=1: a capture that bypasses the milter,
+#                               such as test_proxy's direct Postfix);
+#                               e2e_replycheck_file MODE WHERE FILE for other captures
 #   sw_reply_to CMD_ERE         the server reply lines that follow the first client line
 #                               " -> CMD..." in SW_OUT (e.g. 'MAIL FROM', 'RCPT TO', '\.$')
 #   check NAME CMD [ARGS...]    pass if the command succeeds (a single CMD string is eval'ed)
@@ -27,6 +36,11 @@
 #   e2e_finish                  prints "N passed, N failed", exits 1 if any failed
 #   E2E_CLEANUP_HOOKS+=(FN)     FN runs first in the EXIT trap (a test's own servers)
 #
+# Every reply a suite captures (swaks, mtadriver) is checked by $MA_BUILD/tests/replycheck: one
+# code on every line, an enhanced code of the code's class on every line of a 4xx/5xx, <= 512
+# octets a line, printable ASCII, '-' on every line but the last. e2e_finish counts the
+# captures checked and fails the suite if any reply broke one of these.
+#
 # Environment: MA_BUILD (build folder, default build), E2E_KEEP=1 keeps $E2E_TMP; E2E_START_TIMEOUT, E2E_STOP_TIMEOUT (mta.sh);
 # E2E_SWAKS_TIMEOUT (seconds for one swaks run, default 30).
 
@@ -36,6 +50,8 @@ REPO_TOP=$(cd "$E2E_DIR/../.." && pwd -P)
 MA_BUILD=${MA_BUILD:-build}
 case $MA_BUILD in /*) ;; *) MA_BUILD=$REPO_TOP/$MA_BUILD ;; esac
 MA_BIN=${MA_BIN:-$MA_BUILD/milter-annotate}
+REPLYCHECK=$MA_BUILD/tests/replycheck
+MTADRIVER=$MA_BUILD/tests/mtadriver
 : "${E2E_SWAKS_TIMEOUT:=30}"
 # shellcheck source=mta.sh
 . "$E2E_DIR/mta.sh"
@@ -123,30 +139,11 @@ expect_match() {
 }
 
 # reply_problems TEXT: one line per problem of a multi-line SMTP reply as the client sees it
-# (no CR): every line "DDD-" but the last "DDD ", the same 4xx/5xx code on every line, an
-# enhanced code on every line whose class digit is the code's, printable ASCII only, at most
-# 510 octets (512 with CRLF).
+# (no CR), by build/tests/replycheck -1: exactly one reply, a 4xx/5xx, every line "DDD-" but
+# the last "DDD ", the same code on every line, an enhanced code on every line whose class
+# digit is the code's, printable ASCII only, at most 510 octets (512 with CRLF).
 reply_problems() {
-    # (no {m,n} in these regexes: Debian's default awk, mawk, does not know them)
-    printf '%s\n' "$1" | LC_ALL=C awk '
-        { lines[NR] = $0 }
-        END {
-            if (NR == 0 || (NR == 1 && lines[1] == "")) { print "empty reply"; exit }
-            code = substr(lines[1], 1, 3)
-            if (code !~ /^[45][0-9][0-9]$/) print "line 1: no 4xx/5xx code: " lines[1]
-            for (i = 1; i <= NR; i++) {
-                l = lines[i]
-                sep = (i < NR) ? "-" : " "
-                if (substr(l, 1, 3) != code) print "line " i ": code is not " code ": " l
-                if (substr(l, 4, 1) != sep) print "line " i ": character 4 is not \"" sep "\": " l
-                if (substr(l, 5) !~ /^[245]\.[0-9][0-9]?[0-9]?\.[0-9][0-9]?[0-9]?( |$)/)
-                    print "line " i ": no enhanced code: " l
-                else if (substr(l, 5, 1) != substr(code, 1, 1))
-                    print "line " i ": enhanced code class differs from " code ": " l
-                if (l ~ /[^ -~]/) print "line " i ": not printable ASCII: " l
-                if (length(l) + 2 > 512) print "line " i ": " length(l) + 2 " octets with CRLF (> 512)"
-            }
-        }'
+    printf '%s\n' "$1" | "$REPLYCHECK" -1
 }
 
 expect_valid_reply() {
@@ -163,7 +160,55 @@ expect_valid_reply() {
     return 1
 }
 
+# ---- the reply property check ------------------------------------------------------------
+
+# Results go to files, so that a check made in a subshell ($(swaks_replies ...)) still counts.
+_e2e_rc_count() { [ -n "$E2E_TMP" ] && echo "$E2E_TMP/replycheck.count"; }
+_e2e_rc_bad() { [ -n "$E2E_TMP" ] && echo "$E2E_TMP/replycheck.bad"; }
+
+# _e2e_rc_record WHERE OUTPUT RC
+_e2e_rc_record() {
+    local where=$1 out=$2 rc=$3
+    echo "$where" >>"$(_e2e_rc_count)"
+    [ "$rc" = 0 ] && return 0
+    { echo "$where (replycheck exit $rc):"; printf '%s\n' "$out" | head -n 20 | sed 's/^/    /'; } \
+        >>"$(_e2e_rc_bad)"
+    printf '  (reply property violation in %s: reported at the end)\n' "$where" >&2
+    return 1
+}
+
+e2e_replycheck() {
+    local mode=$1 where=$2 text=$3 out rc
+    [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] || return 0
+    out=$(printf '%s\n' "$text" | "$REPLYCHECK" "$mode" 2>&1)
+    rc=$?
+    _e2e_rc_record "$where" "$out" "$rc"
+}
+
+e2e_replycheck_file() {
+    local mode=$1 where=$2 file=$3 out rc
+    [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] || return 0
+    out=$("$REPLYCHECK" "$mode" "$file" 2>&1)
+    rc=$?
+    _e2e_rc_record "$where" "$out" "$rc"
+}
+
+# The verdict on every capture checked, as one result.
+_e2e_replycheck_finish() {
+    local n=0
+    [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ] || return 0
+    [ -f "$(_e2e_rc_count)" ] && n=$(wc -l <"$(_e2e_rc_count)")
+    [ "$n" = 0 ] && return 0
+    if [ -s "$(_e2e_rc_bad)" ]; then
+        fail "reply property check: violations in the replies captured ($n captures checked):"
+        sed 's/^/         | /' "$(_e2e_rc_bad)"
+    else
+        pass "reply property check: every reply of the $n captures (swaks, mtadriver) is valid"
+    fi
+}
+
 e2e_finish() {
+    _e2e_replycheck_finish
     echo "$E2E_PASS passed, $E2E_FAIL failed"
     [ "$E2E_FAIL" = 0 ] && exit 0
     exit 1
@@ -188,8 +233,8 @@ e2e_cleanup() {
 
 e2e_init() {
     E2E_NAME=${1:-e2e}
-    if [ ! -x "$MA_BIN" ]; then
-        fail "$MA_BIN is missing: run make"
+    if [ ! -x "$MA_BIN" ] || [ ! -x "$REPLYCHECK" ]; then
+        fail "$MA_BIN or $REPLYCHECK is missing: run make && make unit-bins"
         e2e_finish
     fi
     E2E_TMP=$(mktemp -d "/tmp/e2e-$E2E_NAME.XXXXXX") || exit 1
@@ -303,7 +348,23 @@ swaks_replies() {
     SW_RC=${out##*$'\n'}
     SW_OUT=$(printf '%s\n' "${out%$'\n'*}" | tr -d '\r')
     SW_REPLIES=$(printf '%s\n' "$SW_OUT" | sed -nE 's/^(<-|<\*\*)  ?//p')
+    # E2E_NO_REPLYCHECK=1: a capture of another milter's reply, broken on purpose.
+    [ "${E2E_NO_REPLYCHECK:-0}" = 1 ] ||
+        e2e_replycheck -t "swaks to 127.0.0.1:$port $*" "$SW_OUT"
     printf '%s\n' "$SW_REPLIES"
+}
+
+# shellcheck disable=SC2034 # MT_* are for the caller
+mtad() {
+    local sock=$1 script=$2 t0
+    shift 2
+    t0=$(date +%s.%N)
+    MT_OUT=$(printf '%s\n' "$script" | timeout 300 "$MTADRIVER" "$@" "$sock" 2>"$E2E_TMP/mtad.err")
+    MT_RC=$?
+    MT_ERR=$(cat "$E2E_TMP/mtad.err")
+    MT_SECS=$(awk -v s="$t0" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
+    e2e_replycheck -m "mtadriver to $sock" "$MT_OUT"
+    return 0
 }
 
 sw_reply_to() {

@@ -19,6 +19,9 @@
 #   still printed), CR/LF/NUL/8-bit bytes; every output reply validated (same code on every
 #   line, enhanced code of the same class, printable ASCII, <= 512 octets)
 # - -n: a broken file prints FILE:LINE and exits 1; conf/milter-annotate.conf exits 0
+# - build/tests/replycheck (the reply property check lib.sh applies to every captured reply)
+#   fails each kind of bad reply with its reason, passes good ones, and its hook fails a suite
+#   for a violation found in a subshell
 # Prints "N passed, N failed"; exits 1 if any check failed.
 set -u
 # shellcheck source=lib.sh
@@ -313,6 +316,45 @@ expect_eq "-n width = 20: exit 1 with FILE:LINE" "1 yes" \
 run "$MA_BIN" -n -c "$REPO_TOP/conf/milter-annotate.conf"
 expect_eq "-n conf/milter-annotate.conf: exit 0" 0 "$RC"
 expect_contains "-n conf/milter-annotate.conf: OK" "$OUT" "configuration OK"
+
+echo "== replycheck (the reply property check every e2e suite applies): it must fail bad input"
+# rc_case NAME MODE INPUT EXIT [MESSAGE]: replycheck MODE on INPUT (printf format) exits EXIT
+# and, when given, says MESSAGE.
+rc_case() {
+    local name=$1 mode=$2 input=$3 want=$4 msg=${5:-}
+    # shellcheck disable=SC2059 # INPUT is a format on purpose (escapes)
+    run sh -c "printf '$input' | '$REPLYCHECK' $mode"
+    expect_eq "replycheck $name: exit $want" "$want" "$RC" || _e2e_show "$OUT"
+    [ -n "$msg" ] && expect_contains "replycheck $name: says why" "$OUT" "$msg"
+}
+rc_case "valid replies" "" '220 ready\r\n250-a\r\n250 b\r\n550-5.7.1 x\r\n550 5.7.1 y\r\n250 2.0.0 ok\n' 0
+rc_case "valid single refusal (-1)" -1 '451-4.7.1 a\n451 4.7.1 b\n' 0
+rc_case "another code on a line" "" '550-5.7.1 a\n551 5.7.1 b\n' 1 "code is not 550"
+rc_case "a reply without its last line" "" '550-5.7.1 a\n550-5.7.1 b\n' 1 'ends without a last line'
+rc_case "a bad continuation marker" "" '550-5.7.1 a\n550_5.7.1 b\n' 1 "character 4 is not ' '"
+rc_case "two replies where one was meant (-1)" -1 '550 5.7.1 a\n550 5.7.1 b\n' 1 "want exactly one"
+rc_case "a line without its enhanced code" "" '550-5.7.1 a\n550 b\n' 1 "no enhanced code"
+rc_case "an enhanced code of another class" "" '451-4.7.1 a\n451 5.7.1 b\n' 1 "class is not 4"
+rc_case "a malformed enhanced code" "" '550 5.7.1234 a\n' 1 "no enhanced code"
+rc_case "a control byte" "" '550 5.7.1 a\033[31m\n' 1 "not printable ASCII"
+rc_case "an 8-bit byte" "" '550 5.7.1 caf\351\n' 1 "not printable ASCII"
+rc_case "513 octets with CRLF" "" "550 5.7.1 $(printf 'x%.0s' $(seq 1 501))\n" 1 "513 octets"
+rc_case "512 octets with CRLF" "" "550 5.7.1 $(printf 'x%.0s' $(seq 1 500))\n" 0
+rc_case "-m: a valid wire reply" -m 'y 550-5.7.1 100%%%% a\\x0d\\x0a550 5.7.1 b\\0\n' 0
+rc_case "-m: a single %% on the wire" -m 'y 550 5.7.1 100%% a\\0\n' 1 "a single '%' on the wire"
+rc_case "-m: no NUL at the end" -m 'y 550 5.7.1 a\n' 1 "not one NUL-terminated string"
+rc_case "-m: a bare LF in a line" -m 'y 550-5.7.1 a\\x0ab\\x0d\\x0a550 5.7.1 c\\0\n' 1 "a CR or LF"
+rc_case "-t: a greeting 421 needs no enhanced code" -t '<** 421 mx Service unavailable\n' 0
+rc_case "-t: a MAIL 451 does" -t '<-  220 mx\n -> MAIL FROM:<a@b>\n<** 451 later\n' 1 "no enhanced code"
+# The hook: a violation found in a subshell, as in $(swaks_replies ...), fails the suite.
+neg=$(bash -c '. "$1/lib.sh"; e2e_init replycheck-neg >/dev/null
+    x=$(e2e_replycheck -t "a bad transcript" "<-  250 ok
+<** 550 5.7.1 a
+<** 550 nope" 2>/dev/null); e2e_finish' _ "$E2E_DIR" 2>&1)
+negrc=$?
+expect_eq "replycheck hook: a violation in a subshell makes the suite exit 1" 1 "$negrc"
+expect_contains "replycheck hook: and is reported" "$neg" "FAIL - reply property check"
+expect_contains "replycheck hook: with where and why" "$neg" "a bad transcript"
 
 awk -v s="$START" -v e="$(date +%s.%N)" 'BEGIN { printf "== test_cli took %.1f s\n", e - s }'
 e2e_finish

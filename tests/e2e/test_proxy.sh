@@ -172,7 +172,13 @@ send() {
     shift 2
     echo "-- $what"
     t0=$(date +%s.%N)
-    swaks_replies "$port" "$@" >/dev/null
+    # The direct Postfix shows the upstream's own replies, some too long on purpose: they are
+    # not milter-annotate's, so the reply property check is not theirs.
+    if [ "$port" = "$DPORT" ]; then
+        E2E_NO_REPLYCHECK=1 swaks_replies "$port" "$@" >/dev/null
+    else
+        swaks_replies "$port" "$@" >/dev/null
+    fi
     SW_SECS=$(awk -v s="$t0" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }')
     printf '%s\n' "$SW_REPLIES" | grep -E '^[45][0-9][0-9]' | head -n 1 | sed 's/^/   sender got: /'
     echo "   ($SW_SECS s, at $(awk -v s="$START" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s)"

@@ -16,23 +16,30 @@
  *   unknown-reply       answers OPTNEG, then answers the trigger command
  *                       with a well-formed packet of unknown letter 'Z'
  *   silent              answers OPTNEG, then never answers the trigger
- *                       command nor anything after it
+ *                       command nor anything after it (a hang)
+ *   truncated           answers OPTNEG, then answers the trigger command
+ *                       with the first half of a reply packet, and no more
+ *   die                 answers OPTNEG, then exits (the whole process, at
+ *                       once, as in a crash) when the trigger command comes
  *   refuse-optneg       closes each connection at once, unread
  *
  * The trigger command is the first command that expects an answer, or
- * the first one with letter CMD if given (e.g. R: RCPT); earlier commands
- * are answered "continue". OPTNEG is answered with version 6, no actions,
+ * the first one with letter CMD if given (e.g. R: RCPT; O: OPTNEG itself,
+ * which is then not answered but misbehaved upon); earlier commands are
+ * answered "continue". OPTNEG is answered with version 6, no actions,
  * protocol 0 (every step, every step answered), no macro lists. After
  * misbehaving, fakeup reads (and ignores) what the peer sends until it
  * closes, at most 120 s, so that the peer's verdict comes from the bad
  * answer, not from a close.
  *
- * Connections are served one at a time, until fakeup is killed. Each one
- * is logged on standard error: "fakeup: connection N: WHAT".
+ * Connections are served at once, each by its own thread, until fakeup is
+ * killed (or dies). Each one is logged on standard error: "fakeup:
+ * connection N: WHAT".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,20 +63,32 @@ enum mode {
 	M_OVERSIZED,
 	M_UNKNOWN_REPLY,
 	M_SILENT,
+	M_TRUNCATED,
+	M_DIE,
 	M_REFUSE_OPTNEG,
 };
 
-static const char *const mode_names[] = {
-    "close-after-optneg", "garbage", "oversized", "unknown-reply", "silent",
-    "refuse-optneg",      NULL};
+static const char *const mode_names[] = {"close-after-optneg",
+                                         "garbage",
+                                         "oversized",
+                                         "unknown-reply",
+                                         "silent",
+                                         "truncated",
+                                         "die",
+                                         "refuse-optneg",
+                                         NULL};
 
-static unsigned long nconn;
+static enum mode mode;
+static char trigger = '\0';
+
+/* The connection a thread serves, for its log lines. */
+static __thread unsigned long nconn;
 
 static void
 say(const char *what)
 {
+	/* One fprintf a line: stdio locks the stream, lines do not mix. */
 	fprintf(stderr, "fakeup: connection %lu: %s\n", nconn, what);
-	fflush(stderr);
 }
 
 /* Commands a milter answers (with every step negotiated, none NR). */
@@ -109,6 +128,7 @@ drain(int fd)
 	}
 }
 
+/* 1 when OPTNEG is the trigger (read, not answered), 0 answered, -1. */
 static int
 answer_optneg(int fd, struct mreader *rd)
 {
@@ -126,6 +146,10 @@ answer_optneg(int fd, struct mreader *rd)
 		say("first packet is not OPTNEG");
 		return -1;
 	}
+	if (trigger == SMFIC_OPTNEG) {
+		say("trigger command 'O'");
+		return 1;
+	}
 	memset(&o, 0, sizeof(o));
 	o.version = MPROTO_VERSION;
 	o.actions = 0;
@@ -141,7 +165,7 @@ answer_optneg(int fd, struct mreader *rd)
 
 /* Read commands, answer "continue" until the trigger; 0 when it came. */
 static int
-wait_trigger(int fd, struct mreader *rd, char trigger)
+wait_trigger(int fd, struct mreader *rd)
 {
 	struct mpacket pkt;
 	char what[64];
@@ -188,23 +212,24 @@ write_all(int fd, const char *buf, size_t n)
 }
 
 static void
-serve(int fd, enum mode m, char trigger)
+serve(int fd, enum mode m)
 {
 	struct mreader rd = {0};
 	char buf[64];
 	ssize_t got;
+	int st;
 
 	if (m == M_REFUSE_OPTNEG) {
 		say("closing at once");
 		return;
 	}
-	if (answer_optneg(fd, &rd) != 0)
+	if ((st = answer_optneg(fd, &rd)) < 0)
 		goto out;
 	if (m == M_CLOSE_AFTER_OPTNEG) {
 		say("closing after OPTNEG");
 		goto out;
 	}
-	if (wait_trigger(fd, &rd, trigger) != 0)
+	if (st == 0 && wait_trigger(fd, &rd) != 0)
 		goto out;
 	switch (m) {
 	case M_SILENT:
@@ -234,6 +259,17 @@ serve(int fd, enum mode m, char trigger)
 		else
 			say("sent reply 'Z'");
 		break;
+	case M_TRUNCATED:
+		/* A 30-byte reply-code packet, of which 12 bytes come. */
+		buf[0] = 0, buf[1] = 0, buf[2] = 0, buf[3] = 30;
+		buf[4] = SMFIR_REPLYCODE;
+		memcpy(buf + 5, "550 5.7.1 h", 7);
+		write_all(fd, buf, 12);
+		say("sent half a packet");
+		break;
+	case M_DIE:
+		say("dying");
+		_exit(3);
 	default:
 		break;
 	}
@@ -242,13 +278,32 @@ out:
 	mproto_reader_free(&rd);
 }
 
+struct conn {
+	int fd;
+	unsigned long n;
+};
+
+static void *
+serve_thread(void *arg)
+{
+	struct conn *c = arg;
+
+	nconn = c->n;
+	serve(c->fd, mode);
+	close(c->fd);
+	free(c);
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sockspec spec;
+	pthread_attr_t attr;
+	pthread_t tid;
+	struct conn *c;
 	const char *why;
-	enum mode m;
-	char trigger = '\0';
+	unsigned long n = 0;
 	int lfd, fd, i;
 
 	if (argc < 3 || argc > 4) {
@@ -262,7 +317,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "fakeup: unknown mode %s\n", argv[1]);
 		return 2;
 	}
-	m = (enum mode)i;
+	mode = (enum mode)i;
 	if (argc == 4) {
 		if (strlen(argv[3]) != 1) {
 			fprintf(stderr, "fakeup: CMD is one letter\n");
@@ -280,8 +335,11 @@ main(int argc, char **argv)
 		        strerror(errno));
 		return 1;
 	}
+	/* Unbuffered: a dying fakeup has said all it had to. */
+	setvbuf(stderr, NULL, _IONBF, 0);
 	fprintf(stderr, "fakeup: %s on %s\n", argv[1], argv[2]);
-	fflush(stderr);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (;;) {
 		if ((fd = accept(lfd, NULL, NULL)) < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -290,9 +348,18 @@ main(int argc, char **argv)
 			        strerror(errno));
 			return 1;
 		}
-		nconn++;
+		nconn = ++n;
 		say("accepted");
-		serve(fd, m, trigger);
-		close(fd);
+		if ((c = malloc(sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->n = n;
+		if (pthread_create(&tid, &attr, serve_thread, c) != 0) {
+			say("cannot start a thread");
+			close(fd);
+			free(c);
+		}
 	}
 }

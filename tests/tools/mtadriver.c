@@ -39,6 +39,13 @@
  *   raw LETTER [HEX...]          any packet, its data in hex (blanks
  *                                allowed); LETTER may be 0xNN. No reply
  *                                is read: use expect.
+ *   bytes HEX...                 bytes as they are, no packet framing:
+ *                                garbage, truncated or oversized packets
+ *   nowait COMMAND [ARG...]      the step COMMAND (connect .. eom,
+ *                                unknown) is sent, its answer not read:
+ *                                an MTA that goes away mid-command
+ *   close [rst]                  close the connection (rst: with a TCP
+ *                                reset, SO_LINGER 0); the last command
  *   expect LETTER [TEXT]         the next reply must be LETTER ('any':
  *                                any) and, with TEXT (rest of line), its
  *                                printed data must contain TEXT
@@ -72,6 +79,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +109,8 @@ struct driver {
 	int fd;
 	int timeout_ms;
 	int verbose, send_all;
+	int nowait; /* this line's step: send only */
+	int closed; /* the script closed the connection */
 	unsigned line;
 	uint32_t offer_version, offer_actions, offer_protocol;
 	uint32_t actions, protocol; /* negotiated */
@@ -378,6 +388,8 @@ step(char cmd, const char *data, size_t len)
 		return;
 	}
 	send_packet(mproto_step_name(cmd), cmd, data, len);
+	if (D.nowait)
+		return;
 	if (cmd == SMFIC_BODYEOB || (D.protocol & mproto_nr_flag(cmd)) == 0)
 		read_answer(cmd);
 }
@@ -638,13 +650,29 @@ do_strings(char cmd, char **w, int n, int min, int max, const char *use)
 	free(b.data);
 }
 
+/* The bytes of hex words w[0..n) into b. */
+static void
+hex_words(struct buf *b, char **w, int n, const char *what)
+{
+	const char *s;
+	char c;
+	int i, h, l;
+
+	for (i = 0; i < n; i++)
+		for (s = w[i]; *s != '\0'; s += 2) {
+			if ((h = hexval(s[0])) < 0 || s[1] == '\0' ||
+			    (l = hexval(s[1])) < 0)
+				die(EX_USAGE, "%s: bad hex '%s'", what, w[i]);
+			c = (char)(h << 4 | l);
+			buf_add(b, &c, 1);
+		}
+}
+
 static void
 do_raw(char **w, int n)
 {
 	struct buf b = {NULL, 0, 0};
-	const char *s;
-	char cmd, c;
-	int i, h, l;
+	char cmd;
 
 	if (n < 1)
 		die(EX_USAGE, "usage: raw LETTER [HEX...]");
@@ -652,16 +680,49 @@ do_raw(char **w, int n)
 		cmd = w[0][0];
 	else
 		cmd = (char)number(w[0], 255, "packet letter");
-	for (i = 1; i < n; i++)
-		for (s = w[i]; *s != '\0'; s += 2) {
-			if ((h = hexval(s[0])) < 0 || s[1] == '\0' ||
-			    (l = hexval(s[1])) < 0)
-				die(EX_USAGE, "raw: bad hex '%s'", w[i]);
-			c = (char)(h << 4 | l);
-			buf_add(&b, &c, 1);
-		}
+	hex_words(&b, w + 1, n - 1, "raw");
 	send_packet("raw", cmd, b.data, b.len);
 	free(b.data);
+}
+
+/* Unframed bytes, written as they are (a short write is an error). */
+static void
+do_bytes(char **w, int n)
+{
+	struct buf b = {NULL, 0, 0};
+	size_t off = 0;
+	ssize_t r;
+
+	if (n < 1)
+		die(EX_USAGE, "usage: bytes HEX...");
+	hex_words(&b, w, n, "bytes");
+	queue_clear();
+	while (off < b.len) {
+		r = write(D.fd, b.data + off, b.len - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die(EX_FAIL, "bytes: sending: %s", strerror(errno));
+		off += (size_t)r;
+	}
+	free(b.data);
+}
+
+static void
+do_close(char **w, int n)
+{
+	struct linger lg = {1, 0};
+
+	if (n > 1 || (n == 1 && strcmp(w[0], "rst") != 0))
+		die(EX_USAGE, "usage: close [rst]");
+	queue_clear();
+	/* A linger of 0 makes close() send a reset instead of a FIN. */
+	if (n == 1 &&
+	    setsockopt(D.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) != 0)
+		die(EX_FAIL, "close rst: %s", strerror(errno));
+	close(D.fd);
+	D.fd = -1;
+	D.closed = 1;
 }
 
 static void
@@ -699,6 +760,21 @@ do_expect(char **w, int n, const char *text)
 	free(got.text);
 }
 
+/* A script command that is a step the milter answers. */
+static int
+is_step(const char *cmd)
+{
+	static const char *const steps[] = {
+	    "connect", "helo", "mail", "rcpt",    "data", "header",
+	    "eoh",     "body", "eom",  "unknown", NULL};
+	int i;
+
+	for (i = 0; steps[i] != NULL; i++)
+		if (strcmp(cmd, steps[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The rest of a line after the command word(s), one blank skipped. */
 static void
 run_line(char *line)
@@ -717,6 +793,12 @@ run_line(char *line)
 		return;
 	if (D.verbose)
 		fprintf(stderr, "> %s%s%s\n", cmd, *p ? " " : "", p);
+	if (D.closed)
+		die(EX_USAGE, "%s after close: close is the last command", cmd);
+	D.nowait = strcmp(cmd, "nowait") == 0;
+	if (D.nowait && (next_word(&p, &cmd) <= 0 || !is_step(cmd)))
+		die(EX_USAGE, "usage: nowait STEP [ARG...] (STEP: connect .. "
+		              "eom, unknown)");
 
 	/* Commands whose last part is the rest of the line. */
 	if (strcmp(cmd, "header") == 0) {
@@ -769,6 +851,10 @@ run_line(char *line)
 			send_packet("quitnc", SMFIC_QUIT_NC, NULL, 0);
 		else if (strcmp(cmd, "raw") == 0)
 			do_raw(w, n);
+		else if (strcmp(cmd, "bytes") == 0)
+			do_bytes(w, n);
+		else if (strcmp(cmd, "close") == 0)
+			do_close(w, n);
 		else if (strcmp(cmd, "sleep") == 0 && n == 1) {
 			uint32_t ms = number(w[0], 3600000, "sleep time");
 			struct timespec ts = {ms / 1000,
@@ -847,6 +933,7 @@ main(int argc, char **argv)
 	queue_clear();
 	free(D.q);
 	mproto_reader_free(&D.r);
-	close(D.fd);
+	if (!D.closed)
+		close(D.fd);
 	return 0;
 }
