@@ -464,7 +464,10 @@ classify(const struct causeset *cs, const struct reply *r,
 		return;
 	/* A reply's lines break anywhere: patterns see one line of text. */
 	if (memchr(r->text, '\n', r->textlen) != NULL) {
-		memcpy(flat, r->text, r->textlen);
+		/* With the defined tail reply_parse gives (JIT reads). */
+		memcpy(flat, r->text,
+		       REPLY_TEXT_MAX - r->textlen < 64 ? REPLY_TEXT_MAX
+		                                        : r->textlen + 64);
 		for (i = 0; i < r->textlen; i++)
 			if (flat[i] == '\n')
 				flat[i] = ' ';
