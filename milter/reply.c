@@ -382,6 +382,52 @@ wrap_word(struct wrapper *w, const char *word, size_t wl)
 	}
 }
 
+/*
+ * Place as much of the paragraph at *pp as fits on the current line, in
+ * one copy, breaking at its last space: the greedy result the word loop
+ * gives, for text whose words are separated by single spaces (see
+ * single_spaced). Returns 0, having placed nothing, when the next word
+ * does not fit: the word loop then breaks the line or splits the word.
+ */
+static int
+wrap_run(struct wrapper *w, const char **pp)
+{
+	const char *p = *pp, *sp, *nl;
+	size_t sep = w->fresh ? 0 : 1, room, len, seg;
+
+	if (w->cl + sep >= w->avail)
+		return 0;
+	room = w->avail - w->cl - sep;
+	len = strnlen(p, room + 1);
+	nl = memchr(p, '\n', len);
+	seg = nl != NULL ? (size_t)(nl - p) : len;
+	if (seg > room) {
+		/* The line ends inside the paragraph: at its last space. */
+		if ((sp = memrchr(p, ' ', room + 1)) == NULL || sp == p)
+			return 0;
+		seg = (size_t)(sp - p);
+	}
+	if (seg == 0)
+		return 0;
+	if (sep)
+		w->cur[w->cl++] = ' ';
+	memcpy(w->cur + w->cl, p, seg);
+	w->cl += seg;
+	w->fresh = 0;
+	*pp = p + seg;
+	return 1;
+}
+
+/* Whether wrap_run may take whole runs of text (no space to collapse). */
+static int
+single_spaced(const char *text)
+{
+	size_t n = strlen(text);
+
+	return text[0] != ' ' && text[n - 1] != ' ' &&
+	       strstr(text, "  ") == NULL && strstr(text, " \n") == NULL;
+}
+
 /* Mark a cut section so the reader knows text is missing. */
 static void
 wrap_mark_cut(struct wrapper *w)
@@ -402,6 +448,7 @@ wrap(struct reply_out *o, const char *lead, const char *text, size_t avail,
 {
 	struct wrapper w;
 	const char *p = text, *word;
+	int runs;
 
 	if (max == 0 || *text == '\0')
 		return 0;
@@ -414,6 +461,7 @@ wrap(struct reply_out *o, const char *lead, const char *text, size_t avail,
 	w.nl = 0;
 	w.cut = 0;
 	wrap_start_line(&w, lead);
+	runs = single_spaced(text);
 	while (*p != '\0' && !w.cut) {
 		if (*p == '\n') {
 			p++;
@@ -425,6 +473,8 @@ wrap(struct reply_out *o, const char *lead, const char *text, size_t avail,
 			p++;
 			continue;
 		}
+		if (runs && wrap_run(&w, &p))
+			continue;
 		word = p;
 		/* A plain loop: words are short, strcspn's set-up is not. */
 		while (*p != '\0' && *p != ' ' && *p != '\n')
