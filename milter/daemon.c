@@ -131,8 +131,9 @@ reload(void)
 	confstore_drop(old);
 	confstore_swap(c);
 	log_msg(log_dest_of(c, D.opt->foreground), LOG_NOTICE,
-	        "reloaded %s: %zu codes, %zu rules", c->path,
-	        codetable_size(c->table), rules_count(c->rules));
+	        "reloaded %s: %zu codes, %zu rules, %zu causes", c->path,
+	        codetable_size(c->table), rules_count(c->rules),
+	        codetable_ncauses(c->table));
 }
 
 static void *
@@ -416,10 +417,12 @@ daemon_main(const struct options *o)
 		        "milter-annotate: cannot start signal thread\n");
 		return 1;
 	}
-	log_msg(log_dest_of(c, o->foreground), LOG_NOTICE,
-	        "starting: listening on %s, %zu codes, %zu rules%s%s", D.socket,
-	        codetable_size(c->table), rules_count(c->rules),
-	        D.proxy ? ", proxy to " : "", D.proxy ? c->upstream : "");
+	log_msg(
+	    log_dest_of(c, o->foreground), LOG_NOTICE,
+	    "starting: listening on %s, %zu codes, %zu rules, %zu causes%s%s",
+	    D.socket, codetable_size(c->table), rules_count(c->rules),
+	    codetable_ncauses(c->table), D.proxy ? ", proxy to " : "",
+	    D.proxy ? c->upstream : "");
 	if (D.proxy)
 		rc = proxy_serve(D.lfd, &penv, &D.stop) == 0 ? MI_SUCCESS
 		                                             : MI_FAILURE;

@@ -73,9 +73,10 @@ check_only(const struct options *o)
 	c = config_load(o->config_path, o->codes, d);
 	diag_each(d, print_diag, stderr);
 	if (c != NULL)
-		printf("%s: configuration OK, %zu codes, %zu rules\n",
-		       o->config_path, codetable_size(c->table),
-		       rules_count(c->rules));
+		printf(
+		    "%s: configuration OK, %zu codes, %zu rules, %zu causes\n",
+		    o->config_path, codetable_size(c->table),
+		    rules_count(c->rules), codetable_ncauses(c->table));
 	config_free(c);
 	free(d);
 	return c != NULL ? 0 : 1;
