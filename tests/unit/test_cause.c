@@ -9,7 +9,8 @@
  * right cause, and at least 95% of the causes given are right. The sets
  * "holdout" and "fresh" were scored once before any pattern was written
  * for them (their first-contact figures are in tests/corpus/README); their
- * figures are printed apart.
+ * figures are printed apart. "fresh2" was never tuned on: its figure is
+ * the one to expect on replies from sources nobody looked at.
  */
 #include "unit.h"
 
@@ -390,6 +391,7 @@ read_corpus(struct row **rows)
 	    "tests/corpus/causes-software.tsv",
 	    "tests/corpus/causes-providers.tsv",
 	    "tests/corpus/causes-fresh.tsv",
+	    "tests/corpus/causes-fresh2.tsv",
 	};
 	char line[4096], *f[4], *save;
 	size_t n = 0, cap = 0, i, k;
@@ -398,7 +400,7 @@ read_corpus(struct row **rows)
 	*rows = NULL;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if ((fp = fopen(files[i], "r")) == NULL) {
-			assert_true(i == 2); /* only the fresh set may lack */
+			assert_true(i >= 2); /* only the fresh sets may lack */
 			continue;
 		}
 		while (fgets(line, sizeof(line), fp) != NULL) {
@@ -466,7 +468,7 @@ tally_of(struct tally *t, size_t *nt, const char *name)
 	return &t[(*nt)++];
 }
 
-/* Score the rows of the given sets (NULL: all); returns failures. */
+/* Score the rows of one set (NULL: all); returns failures. */
 static int
 score(const struct row *rows, size_t n, const char *sets, const char *title,
       bool enforce)
@@ -483,7 +485,7 @@ score(const struct row *rows, size_t n, const char *sets, const char *title,
 		const char *got = classify(table, rows[i].reply, true);
 		const char *want = rows[i].cause;
 
-		if (sets != NULL && strstr(sets, rows[i].set) == NULL)
+		if (sets != NULL && strcmp(sets, rows[i].set) != 0)
 			continue;
 		total++;
 		right += strcmp(got, want) == 0;
@@ -546,6 +548,7 @@ test_corpus(void **state)
 	      "  of which holdout (tuned on after a first score)", false);
 	score(rows, n, "fresh",
 	      "  of which fresh (tuned on after a first score)", false);
+	score(rows, n, "fresh2", "  of which fresh2 (never tuned on)", false);
 	free(rows);
 	EXPECT_DONE(nfail);
 }
