@@ -355,9 +355,10 @@ seed_headings() { # TITLE LANGHEAD: the headings of the seed with that title and
 }
 
 mkdir -p "$SHOTS"
-if ! wd_start || ! wd_session; then
+if ! wd_begin; then
     fail "headless Chromium: $WD_ERR"
 else
+    [ -z "$WD_RETRIES" ] || echo "   (chromedriver needed another try:$WD_RETRIES)"
     t550=$(ma explain 550 | head -n 1)
     cmp_title="SMTP 211 $(ma explain 211 | head -n 1 | cut -d' ' -f2-) vs 334 $(ma explain 334 | head -n 1 | cut -d' ' -f2-)"
     declare -A WANT_CODE=(

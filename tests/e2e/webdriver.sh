@@ -5,6 +5,7 @@
 #
 #   wd_start                    start chromedriver on a free 127.0.0.1 port (bounded wait)
 #   wd_session                  open a headless Chromium session (WD_SID), fresh profile
+#   wd_begin                    wd_start and wd_session, retried (up to three tries)
 #   wd_size W H                 set the window to W x H CSS pixels
 #   wd_open URL                 load URL (file:// or http://127.0.0.1...) and wait for it
 #   wd_js SCRIPT                run SCRIPT (a function body; "return ..." gives the value)
@@ -68,6 +69,24 @@ wd_start() {
         sleep 0.2
     done
     WD_ERR="chromedriver did not become ready on port $WD_PORT (log: $E2E_TMP/chromedriver.log)"
+    return 1
+}
+
+# wd_begin: wd_start then wd_session, up to three tries. Seen here: a
+# chromedriver that answered /status and was gone at the next request;
+# a fresh one on a fresh port then works. The reasons are kept in WD_RETRIES.
+wd_begin() {
+    local try
+    WD_RETRIES=""
+    for try in 1 2 3; do
+        if wd_start && wd_session; then
+            return 0
+        fi
+        WD_RETRIES="$WD_RETRIES [try $try: $WD_ERR]"
+        _wd_cleanup
+        WD_PID="" WD_SID=""
+    done
+    WD_ERR="$WD_RETRIES"
     return 1
 }
 
