@@ -91,7 +91,4 @@ size_t cause_expand(const char *text, const struct cause_hit *, char *dst,
 /* cause_expand with no reply: every placeholder gives its default. */
 size_t cause_text_generic(const char *text, char *dst, size_t cap);
 
-/* Whether the cause applies to a reply with these codes (ecode may be ""). */
-bool cause_applies(const struct cause_entry *, int code, const char *ecode);
-
 #endif

@@ -514,31 +514,6 @@ cause_classify_unfiltered(const struct causeset *cs, const struct reply *r,
 	classify(cs, r, hit, false);
 }
 
-bool
-cause_applies(const struct cause_entry *e, int code, const char *ecode)
-{
-	struct code_ref ref, want;
-	size_t i;
-	bool have_e = ecode != NULL && code_parse(ecode, &ref) == 0 &&
-	              ref.kind == CODE_ENHANCED;
-
-	for (i = 0; i < e->ncodes; i++) {
-		const char *v = e->codes[i];
-
-		if ((strcmp(v, "4xx") == 0 || strcmp(v, "5xx") == 0) &&
-		    code / 100 == v[0] - '0')
-			return true;
-		if (code_parse(v, &want) != 0)
-			continue;
-		if (want.kind == CODE_BASIC && want.basic == code)
-			return true;
-		if (want.kind == CODE_ENHANCED && have_e &&
-		    want.subject == ref.subject && want.detail == ref.detail)
-			return true;
-	}
-	return false;
-}
-
 /* Text expansion. */
 
 static const char *

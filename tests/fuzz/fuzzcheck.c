@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fuzzcheck.h"
+#include "../replyline.h"
 
 #define WIRE_CAP (REPLY_MAX_LINES * (REPLY_WIRE_MAX + 2) + 1)
 
@@ -59,34 +60,6 @@ check_escaped(const char *line)
 	FUZZ_CHECK(*p == '\0');
 }
 
-/*
- * Whether a wire line "550-5.7.1   word" holds a single word of text,
- * after a section's lead ("Help: ") if any.
- */
-static int
-one_word(const char *p, const char *eol)
-{
-	static const char *const leads[] = {
-	    "Explanation: ", "How to fix: ", "Postmaster: ", "Help: ",
-	    "Reference: "};
-	const char *t = p + 4;
-	size_t k;
-
-	if (t < eol && *t >= '2' && *t <= '5' && t[1] == '.')
-		t += strcspn(t, " ");
-	while (t < eol && *t == ' ')
-		t++;
-	for (k = 0; k < sizeof(leads) / sizeof(leads[0]); k++)
-		/* cppcheck-suppress knownConditionTrueFalse ; it is not */
-		if ((size_t)(eol - t) > strlen(leads[k]) &&
-		    strncmp(t, leads[k], strlen(leads[k])) == 0)
-			t += strlen(leads[k]);
-	for (; t < eol; t++)
-		if (*t == ' ')
-			return 0;
-	return 1;
-}
-
 void
 fuzz_check_reply(const struct reply *r, enum reply_result res,
                  const struct reply_out *o, unsigned width)
@@ -123,9 +96,9 @@ fuzz_check_reply(const struct reply *r, enum reply_result res,
 		FUZZ_CHECK((eol = strstr(p, "\r\n")) != NULL);
 		FUZZ_CHECK((size_t)(eol - p) + 2 <= REPLY_WIRE_MAX);
 		/* Over the width only for one long word alone (a URL). */
-		FUZZ_CHECK(
-		    (size_t)(eol - p) <= width ||
-		    (one_word(p, eol) && (size_t)(eol - p) <= REPLY_WIDTH_MAX));
+		FUZZ_CHECK((size_t)(eol - p) <= width ||
+		           (replyline_one_word(p, eol) &&
+		            (size_t)(eol - p) <= REPLY_WIDTH_MAX));
 		FUZZ_CHECK(memcmp(p, o->code, clen) == 0);
 		FUZZ_CHECK(p[clen] == (i + 1 < nlines ? '-' : ' '));
 		p += clen + 1;

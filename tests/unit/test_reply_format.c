@@ -14,6 +14,7 @@
 #include "codetable.h"
 #include "reply.h"
 #include "template.h"
+#include "../replyline.h"
 
 #define WIRE_CAP (REPLY_MAX_LINES * (REPLY_WIRE_MAX + 2) + 1)
 #define SQ_CAP   (REPLY_MAX_LINES * REPLY_WIRE_MAX + REPLY_TEXT_MAX * 2)
@@ -84,32 +85,6 @@ is_ecode(const char *p, size_t n)
  * Check the wire text (reply_render with "\r\n") of o. want_ecode: every
  * line must carry an enhanced code. Fills w with the lines' texts.
  */
-/*
- * Whether a wire line "550-5.7.1   word" holds a single word of text,
- * after a section's lead ("Help: ") if any.
- */
-static bool
-one_word(const char *p, const char *eol)
-{
-	static const char *const leads[] = {
-	    "Explanation: ", "How to fix: ", "Postmaster: ", "Help: ",
-	    "Reference: "};
-	const char *t = p + 4;
-	size_t k;
-
-	if (t < eol && *t >= '2' && *t <= '5' && t[1] == '.')
-		t += strcspn(t, " ");
-	while (t < eol && *t == ' ')
-		t++;
-	for (k = 0; k < sizeof(leads) / sizeof(leads[0]); k++)
-		if ((size_t)(eol - t) > strlen(leads[k]) &&
-		    strncmp(t, leads[k], strlen(leads[k])) == 0)
-			t += strlen(leads[k]);
-	for (; t < eol; t++)
-		if (*t == ' ')
-			return false;
-	return true;
-}
 
 static int
 validate(const char *cname, const struct reply_out *o, unsigned width,
@@ -165,8 +140,8 @@ validate(const char *cname, const struct reply_out *o, unsigned width,
 		       "line %zu: %zu octets with CRLF", i + 1, ll);
 		/* Over the width only for one long word alone (a URL). */
 		VCHECK(nfail, cname,
-		       ll <= width + 2 ||
-		           (one_word(p, eol) && ll <= REPLY_WIDTH_MAX + 2),
+		       ll <= width + 2 || (replyline_one_word(p, eol) &&
+		                           ll <= REPLY_WIDTH_MAX + 2),
 		       "line %zu: %zu octets with CRLF, width %u", i + 1, ll,
 		       width);
 		for (k = 0; p + k < eol; k++)
