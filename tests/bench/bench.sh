@@ -36,6 +36,7 @@
 #   BENCH_HOLD [500]        sessions held open for the peak RSS
 #   BENCH_MEM_SESSIONS [100000]
 #   BENCH_PARTS ["load postfix memory"]   which parts to run
+#   BENCH_CMP ["pass reject proxy"]       which load comparisons to run
 #   BENCH_KEEP=1            keep the temporary folder (logs, every run's report)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -53,6 +54,7 @@ cd "$(dirname "$0")/../.." || exit 1
 : "${BENCH_HOLD:=500}"
 : "${BENCH_MEM_SESSIONS:=100000}"
 : "${BENCH_PARTS:=load postfix memory}"
+: "${BENCH_CMP:=pass reject proxy}"
 E2E_KEEP=${BENCH_KEEP:-0}
 
 # shellcheck source=tests/e2e/lib.sh
@@ -233,15 +235,16 @@ load_part() {
 	for c in 1 64; do
 		n=$BENCH_SESSIONS
 		[ "$c" = 1 ] && n=$BENCH_SESSIONS_C1
-		pair "$c" "$n" noop pass noop-a
-		pair "$c" "$n" noop-short reject
-		pair "$c" "$n" direct proxy
+		case " $BENCH_CMP " in *" pass "*) pair "$c" "$n" noop pass noop-a ;; esac
+		case " $BENCH_CMP " in *" reject "*) pair "$c" "$n" noop-short reject ;; esac
+		case " $BENCH_CMP " in *" proxy "*) pair "$c" "$n" direct proxy ;; esac
 	done
 	echo
 	printf '%-16s %10s %18s %12s %12s %10s %10s\n' arm@conc sessions/s "runs min..max" "milter us" "driver us" "p50 ms" "p99 ms"
 	for c in 1 64; do
 		for key in noop pass noop-a noop-short reject direct proxy; do
 			key=$key@$c
+			[ -n "${RUNS[$key]:-}" ] || continue
 			printf '%-16s %10s %18s %12s %12s %10s %10s\n' "$key" "$(median_field "$key" 1)" \
 				"$(range "$key")" "$(median_field "$key" 2)" "$(median_field "$key" 3)" \
 				"$(awk '$1 == "session" { print $3 }' "$(median_file "$key")")" \
@@ -258,16 +261,17 @@ load_part() {
 	done
 	echo
 	for c in 1 64; do
-		echo "ratio pass/noop@$c: $(round_ratio pass@$c noop@$c)"
+		[ -n "${RUNS[pass@$c]:-}" ] && echo "ratio pass/noop@$c: $(round_ratio pass@$c noop@$c)"
 	done
 	for c in 1 64; do
-		echo "ratio reject/noop@$c: $(round_ratio reject@$c noop-short@$c)"
+		[ -n "${RUNS[reject@$c]:-}" ] && echo "ratio reject/noop@$c: $(round_ratio reject@$c noop-short@$c)"
 	done
 	for c in 1 64; do
-		echo "ratio proxy/direct@$c: $(round_ratio proxy@$c direct@$c)"
+		[ -n "${RUNS[proxy@$c]:-}" ] && echo "ratio proxy/direct@$c: $(round_ratio proxy@$c direct@$c)"
 	done
 	echo "   goals: pass/noop >= 0.95, reject/noop >= 0.90, proxy/direct >= 0.80"
 	echo "   (each: median over the $BENCH_REPS rounds of the round's sessions/s ratio)"
+	[ -n "${RUNS[pass@1]:-}" ] || return 0
 	echo "   info pass/noop-a@1: $(round_ratio pass@1 noop-a@1), pass/noop-a@64: $(round_ratio pass@64 noop-a@64)"
 	echo "     (noop-a: the no-op milter negotiating as milter-annotate does, so that"
 	echo "     both get the same steps and macros:"
@@ -279,8 +283,12 @@ load_part() {
 
 stage_table() {
 	local c=$1 a files=()
-	for a in noop pass noop-a noop-short reject direct proxy; do files+=("$(median_file "$a@$c")"); done
-	awk -v arms="noop pass noop-a noop-short reject direct proxy" -v c="$c" '
+	local arms=""
+	for a in noop pass noop-a noop-short reject direct proxy; do
+		[ -n "${RUNS[$a@$c]:-}" ] || continue
+		files+=("$(median_file "$a@$c")") arms+="$a "
+	done
+	awk -v arms="$arms" -v c="$c" '
 		BEGIN { n = split(arms, arm, " "); split("optneg connect helo mail rcpt data header eoh body eom quit session", st, " ") }
 		FNR == 1 { k++ }
 		$1 ~ /^(optneg|connect|helo|mail|rcpt|data|header|eoh|body|eom|quit|session)$/ {
