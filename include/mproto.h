@@ -47,9 +47,16 @@ struct mreader {
 	size_t nul_at; /* the NUL put after the last packet's data... */
 	char saved;    /* ...over this byte of the next packet, */
 	int restore;   /* to be put back first */
+	int not_tcp;   /* no TCP_QUICKACK on this descriptor */
 };
 
 /* Option negotiation (SMFIC_OPTNEG and its reply). */
+/* Packets queued for one send (mproto_queue, mproto_flush). */
+struct mwriter {
+	char *buf;
+	size_t len, cap;
+};
+
 struct moptneg {
 	uint32_t version;
 	uint32_t actions;  /* SMFIF_* */
@@ -76,6 +83,10 @@ void mproto_reader_free(struct mreader *);
 int mproto_read(int fd, int timeout_ms, struct mreader *, struct mpacket *);
 int mproto_write(int fd, int timeout_ms, char cmd, const void *data,
                  size_t len);
+
+int mproto_queue(struct mwriter *, char cmd, const void *data, size_t len);
+int mproto_flush(int fd, int timeout_ms, struct mwriter *);
+void mproto_writer_free(struct mwriter *);
 
 int mproto_optneg_decode(const struct mpacket *, struct moptneg *);
 /* Encode the data of an OPTNEG packet; returns its length, 0 if no room. */

@@ -2,6 +2,8 @@
  * mproto - milter packets: framing, bounded reads and writes, decoding.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -151,6 +153,24 @@ reader_room(struct mreader *r, size_t room)
 }
 
 /*
+ * About to wait for the peer: acknowledge what it sent at once. A peer
+ * that writes small answers without TCP_NODELAY (libmilter) holds the
+ * next one until the last is acknowledged, and Linux delays that ACK up
+ * to 40 ms when there is nothing to send back: with pipelined steps
+ * (proxy.c) that would stall every message by the delayed-ACK timer.
+ * Not a TCP socket: remembered, and not tried again.
+ */
+static void
+ack_now(int fd, struct mreader *r)
+{
+	int on = 1;
+
+	if (!r->not_tcp &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on)) != 0)
+		r->not_tcp = 1;
+}
+
+/*
  * Buffer at least n bytes past r->start before the deadline, taking in one
  * read whatever the peer has sent (one spare byte kept for a NUL).
  */
@@ -175,6 +195,7 @@ reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl)
 			return MP_CLOSED;
 		if (got < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				ack_now(fd, r);
 				if ((st = wait_fd(fd, POLLIN, dl)) != MP_OK)
 					return st;
 				continue;
@@ -482,4 +503,60 @@ mproto_step_name(char cmd)
 	default:
 		return "other";
 	}
+}
+
+/*
+ * Packets queued to leave together: a step's macros with the step, and
+ * steps nobody waits on with the next one somebody does. Each send to a
+ * local peer costs a wake-up of it; one send for several packets, one.
+ */
+int
+mproto_queue(struct mwriter *w, char cmd, const void *data, size_t len)
+{
+	size_t need = w->len + 5 + len, cap;
+	char *grown;
+
+	if (len > MPROTO_DATA_MAX)
+		return MP_TOOBIG;
+	if (need > w->cap) {
+		cap = w->cap * 2 > need ? w->cap * 2 : need;
+		cap = cap < READ_CHUNK ? READ_CHUNK : cap;
+		if ((grown = realloc(w->buf, cap)) == NULL)
+			return MP_IO;
+		w->buf = grown;
+		w->cap = cap;
+	}
+	put32(w->buf + w->len, (uint32_t)len + 1);
+	w->buf[w->len + 4] = cmd;
+	if (len > 0)
+		memcpy(w->buf + w->len + 5, data, len);
+	w->len = need;
+	return MP_OK;
+}
+
+int
+mproto_flush(int fd, int timeout_ms, struct mwriter *w)
+{
+	struct timespec deadline, *dl = NULL;
+	struct iovec iov;
+	int st;
+
+	if (w->len == 0)
+		return MP_OK;
+	if (timeout_ms >= 0) {
+		deadline_in(&deadline, timeout_ms);
+		dl = &deadline;
+	}
+	iov.iov_base = w->buf;
+	iov.iov_len = w->len;
+	st = write_iov(fd, &iov, 1, dl);
+	w->len = 0;
+	return st;
+}
+
+void
+mproto_writer_free(struct mwriter *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof(*w));
 }

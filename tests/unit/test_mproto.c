@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -466,6 +467,93 @@ test_write_wire_format(void **state)
 	assert_int_equal(n, 9 + 5);
 	assert_memory_equal(got, "\0\0\0\5Habc\0\0\0\0\1c", 14);
 	close_pair(fds);
+}
+
+/* Queued packets leave in one send, framed as mproto_write frames them. */
+static void
+test_queue_flush(void **state)
+{
+	static char big[10000];
+	unsigned char got[64];
+	struct mwriter w = {0};
+	struct mreader r = {0};
+	struct mpacket p;
+	int fds[2];
+	ssize_t n;
+
+	(void)state;
+	pair(fds);
+	assert_int_equal(mproto_queue(&w, SMFIC_MACRO, "Hj\0x", 5), MP_OK);
+	assert_int_equal(mproto_queue(&w, SMFIC_HELO, "abc", 4), MP_OK);
+	assert_int_equal(mproto_queue(&w, SMFIR_CONTINUE, NULL, 0), MP_OK);
+	assert_int_equal(w.len, 10 + 9 + 5);
+	assert_int_equal(mproto_flush(fds[1], 1000, &w), MP_OK);
+	assert_int_equal(w.len, 0);
+	/* Nothing queued: nothing sent. */
+	assert_int_equal(mproto_flush(fds[1], 1000, &w), MP_OK);
+	n = read(fds[0], got, sizeof(got));
+	assert_int_equal(n, 24);
+	assert_memory_equal(got, "\0\0\0\6DHj\0x\0\0\0\0\5Habc\0\0\0\0\1c", 24);
+
+	/* Past the first allocation, and read back packet by packet. */
+	memset(big, 'b', sizeof(big));
+	assert_int_equal(mproto_queue(&w, SMFIC_BODY, big, sizeof(big)), MP_OK);
+	assert_int_equal(mproto_queue(&w, SMFIC_BODYEOB, NULL, 0), MP_OK);
+	assert_true(w.cap >= w.len);
+	assert_int_equal(mproto_queue(&w, SMFIC_BODY, big, MPROTO_DATA_MAX + 1),
+	                 MP_TOOBIG);
+	assert_int_equal(mproto_flush(fds[1], 1000, &w), MP_OK);
+	assert_int_equal(mproto_read(fds[0], 1000, &r, &p), MP_OK);
+	assert_int_equal(p.cmd, SMFIC_BODY);
+	assert_int_equal(p.len, sizeof(big));
+	assert_memory_equal(p.data, big, sizeof(big));
+	assert_int_equal(mproto_read(fds[0], 1000, &r, &p), MP_OK);
+	assert_int_equal(p.cmd, SMFIC_BODYEOB);
+	assert_int_equal(p.len, 0);
+	mproto_reader_free(&r);
+	mproto_writer_free(&w);
+	assert_null(w.buf);
+	close_pair(fds);
+}
+
+/*
+ * Before waiting, the reader acknowledges at once on TCP (TCP_QUICKACK);
+ * on a socket of another kind it finds out once and stops trying.
+ */
+static void
+test_read_quickack(void **state)
+{
+	struct sockaddr_in a = {0};
+	socklen_t alen = sizeof(a);
+	struct mreader r = {0};
+	struct mpacket p;
+	int fds[2], l, c, s;
+
+	(void)state;
+	pair(fds);
+	assert_int_equal(mproto_read(fds[0], 20, &r, &p), MP_TIMEOUT);
+	assert_int_equal(r.not_tcp, 1);
+	mproto_reader_free(&r);
+	close_pair(fds);
+
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((l = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+	assert_true((c = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_true((s = accept(l, NULL, NULL)) >= 0);
+	assert_int_equal(mproto_read(s, 20, &r, &p), MP_TIMEOUT);
+	assert_int_equal(r.not_tcp, 0);
+	assert_int_equal(mproto_write(c, 1000, SMFIC_QUIT, NULL, 0), MP_OK);
+	assert_int_equal(mproto_read(s, 1000, &r, &p), MP_OK);
+	assert_int_equal(p.cmd, SMFIC_QUIT);
+	mproto_reader_free(&r);
+	close(s);
+	close(c);
+	close(l);
 }
 
 static void
@@ -1372,6 +1460,8 @@ main(void)
 	    cmocka_unit_test(test_frame_back_to_back),
 	    cmocka_unit_test(test_roundtrip_every_letter),
 	    cmocka_unit_test(test_write_wire_format),
+	    cmocka_unit_test(test_queue_flush),
+	    cmocka_unit_test(test_read_quickack),
 	    cmocka_unit_test(test_read_timeout_silent_peer),
 	    cmocka_unit_test(test_read_closed_peer),
 	    cmocka_unit_test(test_read_trickle),
