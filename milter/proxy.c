@@ -10,30 +10,33 @@
  * refuses. Any upstream failure (refused, timed out, closed, malformed)
  * puts the session in on_upstream_error for the rest of its life, logged
  * once; the next session tries the upstream again.
+ *
+ * Headers, end of headers and body chunks are pipelined: an MTA acts on a
+ * milter's answer to them only at end of message (the SMTP client hears
+ * nothing before the final dot), so the MTA gets "continue" at once and
+ * the upstream's answers are read before the next step that needs them.
+ * An upstream refusal among them is held and given at end of message.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
-#include "confstore.h"
 #include "log.h"
 #include "mproto.h"
 #include "proxy.h"
 #include "sockspec.h"
 
-#define MACROS_MAX 128 /* per step; more are relayed, not remembered */
+#define MACROS_MAX   128 /* per step; more are relayed, not remembered */
+#define PIPELINE_MAX 64  /* steps sent to the upstream before reading */
+#define SEND_BATCH   (64 * 1024) /* queued for the upstream, at most */
 
 /* What the MTA would have said for a bare reject or tempfail (Postfix). */
 #define BARE_REJECT   "550 5.7.1 Command rejected"
@@ -41,7 +44,8 @@
 
 /* Macros of one step, as the last 'D' packet for it gave them. */
 struct macro_set {
-	char *buf;
+	char *buf; /* the packet's data, as it came */
+	size_t len;
 	const char *name[MACROS_MAX];
 	const char *value[MACROS_MAX];
 	size_t n;
@@ -55,12 +59,29 @@ struct proxy {
 	int mta, up;
 	int mta_ms, up_ms;
 	struct mreader rm, ru;
+	struct mwriter wu; /* packets for the upstream, not yet sent */
 	struct config *cfg;
 	struct session s;
 	uint32_t up_proto;  /* what the upstream negotiated */
 	uint32_t mta_proto; /* what the MTA was told */
 	int failed;
 	struct macro_set macros[NSTEPS];
+	/* Pipelined steps whose answers are still to be read, in order. */
+	char flight[PIPELINE_MAX];
+	size_t inflight;
+	/* The upstream's decision on the message before end of message. */
+	char held_step; /* 0: none */
+	struct packet_copy {
+		char cmd;
+		char *data;
+		size_t len;
+	} held;
+	int skip_body; /* the upstream has seen enough of the body */
+	/* The connection is out of step (see drain): start it afresh. */
+	int stale;
+	struct packet_copy offer, conn, helo; /* what a fresh start replays */
+	int replay_lost;                      /* ...a copy failed */
+	uint32_t up_actions;
 	char y[REPLY_MAX_LINES * (2 * REPLY_WIDTH_MAX + 16) + 1];
 	size_t ylen;
 };
@@ -151,6 +172,7 @@ macros_store(struct proxy *p, const struct mpacket *pkt)
 		return;
 	memcpy(m->buf, pkt->data, pkt->len);
 	m->buf[pkt->len] = '\0';
+	m->len = pkt->len;
 	copy.cmd = pkt->cmd;
 	copy.len = pkt->len;
 	copy.data = m->buf;
@@ -160,6 +182,31 @@ macros_store(struct proxy *p, const struct mpacket *pkt)
 		m->name[m->n] = str[i];
 		m->value[m->n++] = str[i + 1];
 	}
+}
+
+/* Copies of packets kept beyond the reader's buffer. */
+
+static void
+copy_free(struct packet_copy *c)
+{
+	free(c->data);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+copy_packet(struct packet_copy *c, const struct mpacket *pkt)
+{
+	char *d = malloc(pkt->len + 1);
+
+	if (d == NULL)
+		return -1;
+	memcpy(d, pkt->data, pkt->len);
+	d[pkt->len] = '\0';
+	free(c->data);
+	c->cmd = pkt->cmd;
+	c->data = d;
+	c->len = pkt->len;
+	return 0;
 }
 
 /* Protocol flags. */
@@ -193,6 +240,24 @@ up_close(struct proxy *p)
 	if (p->up >= 0)
 		close(p->up);
 	p->up = -1;
+	p->wu.len = 0;
+}
+
+/*
+ * Queue a packet for the upstream. Macros wait for their step, and
+ * pipelined steps for the next step that is answered (or a full queue):
+ * one send then carries them all.
+ */
+static int
+up_send(struct proxy *p, char cmd, const void *data, size_t len, int wait)
+{
+	int st;
+
+	if ((st = mproto_queue(&p->wu, cmd, data, len)) != MP_OK)
+		return st;
+	if (wait && p->wu.len < SEND_BATCH)
+		return MP_OK;
+	return mproto_flush(p->up, p->up_ms, &p->wu);
 }
 
 /* The upstream is gone for this session: say so once. */
@@ -331,28 +396,219 @@ relay_answer(struct proxy *p, char cmd)
 	}
 }
 
+static int
+continue_mta(struct proxy *p, char cmd)
+{
+	return answers(p->mta_proto, cmd) ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
+	                                  : MP_OK;
+}
+
+/* Steps whose answers the MTA acts on only at end of message. */
+static int
+content_step(char cmd)
+{
+	return cmd == SMFIC_HEADER || cmd == SMFIC_EOH || cmd == SMFIC_BODY;
+}
+
+/*
+ * Read the answers to the pipelined steps. The first that decides the
+ * message (neither continue nor skip) is held for end of message. Steps
+ * sent after it are ignored by some upstreams (libmilter) and answered by
+ * others: the connection is out of step either way, so it is closed, and
+ * started afresh when the upstream is next needed.
+ */
+static int
+drain(struct proxy *p)
+{
+	struct mpacket pkt;
+	size_t i, n = p->inflight;
+	int st;
+
+	p->inflight = 0;
+	if ((st = mproto_flush(p->up, p->up_ms, &p->wu)) != MP_OK) {
+		up_fail(p, "writing", mproto_strerror(st));
+		return st;
+	}
+	for (i = 0; i < n; i++) {
+		if ((st = mproto_read(p->up, p->up_ms, &p->ru, &pkt)) !=
+		    MP_OK) {
+			up_fail(p, "reading", mproto_strerror(st));
+			return st;
+		}
+		if (!is_final(pkt.cmd)) {
+			up_fail(p, "reading",
+			        "a modification before end of message");
+			return MP_MALFORMED;
+		}
+		if (pkt.cmd == SMFIR_CONTINUE)
+			continue;
+		if (pkt.cmd == SMFIR_SKIP) {
+			p->skip_body |= p->flight[i] == SMFIC_BODY;
+			continue;
+		}
+		if (copy_packet(&p->held, &pkt) != 0) {
+			up_fail(p, "reading", strerror(ENOMEM));
+			return MP_IO;
+		}
+		p->held_step = p->flight[i];
+		if (i + 1 < n) {
+			p->stale = 1;
+			up_close(p);
+		}
+		break;
+	}
+	return MP_OK;
+}
+
+/* Send a stored step again, with its macros; *answer is the upstream's. */
+static int
+replay(struct proxy *p, const struct packet_copy *c, char *answer)
+{
+	const struct macro_set *m;
+	struct mpacket pkt;
+	int st;
+
+	*answer = SMFIR_CONTINUE;
+	if (c->data == NULL || (p->up_proto & mproto_no_flag(c->cmd)) != 0)
+		return MP_OK;
+	m = &p->macros[strchr(macro_steps, c->cmd) - macro_steps];
+	if ((m->buf != NULL &&
+	     (st = up_send(p, SMFIC_MACRO, m->buf, m->len, 1)) != MP_OK) ||
+	    (st = up_send(p, c->cmd, c->data, c->len, 0)) != MP_OK)
+		return st;
+	if (!answers(p->up_proto, c->cmd))
+		return MP_OK;
+	if ((st = mproto_read(p->up, p->up_ms, &p->ru, &pkt)) != MP_OK)
+		return st;
+	*answer = pkt.cmd;
+	return MP_OK;
+}
+
+/*
+ * A fresh upstream connection brought to where the session is: the MTA's
+ * offer negotiated again, the connect and HELO told again, and the same
+ * answers expected as the first time.
+ */
+static int
+up_restart(struct proxy *p)
+{
+	struct sockspec spec;
+	struct moptneg reply;
+	struct mpacket pkt;
+	const char *why;
+	char a_conn, a_helo;
+	int st;
+
+	p->stale = 0;
+	mproto_reader_free(&p->ru); /* what the old connection left */
+	if (p->offer.data == NULL || p->replay_lost) {
+		up_fail(p, "reconnecting", strerror(ENOMEM));
+		return MP_IO;
+	}
+	if (sockspec_parse(p->cfg->upstream, &spec, &why) != 0) {
+		up_fail(p, "reconnecting", why);
+		return MP_IO;
+	}
+	if ((p->up = sockspec_connect(&spec, p->up_ms)) < 0) {
+		up_fail(p, "reconnecting", strerror(errno));
+		return MP_IO;
+	}
+	if ((st = up_send(p, SMFIC_OPTNEG, p->offer.data, p->offer.len, 0)) !=
+	        MP_OK ||
+	    (st = mproto_read(p->up, p->up_ms, &p->ru, &pkt)) != MP_OK ||
+	    (st = pkt.cmd == SMFIC_OPTNEG ? mproto_optneg_decode(&pkt, &reply)
+	                                  : MP_MALFORMED) != MP_OK ||
+	    (st = replay(p, &p->conn, &a_conn)) != MP_OK ||
+	    (st = replay(p, &p->helo, &a_helo)) != MP_OK) {
+		up_fail(p, "reconnecting", mproto_strerror(st));
+		return st;
+	}
+	if (reply.protocol != p->up_proto || reply.actions != p->up_actions) {
+		up_fail(p, "reconnecting", "other options negotiated");
+		return MP_MALFORMED;
+	}
+	if (a_conn != SMFIR_CONTINUE || a_helo != SMFIR_CONTINUE) {
+		up_fail(p, "reconnecting", "connect or HELO refused this time");
+		return MP_MALFORMED;
+	}
+	return MP_OK;
+}
+
 /* Pass cmd to the upstream, if it wants it, and answer the MTA. */
 static int
 forward(struct proxy *p, const struct mpacket *pkt)
 {
+	char cmd = pkt->cmd;
+	const struct macro_set *m;
 	int st;
 
 	if (p->failed)
-		return answer_failed(p, pkt->cmd);
-	if ((p->up_proto & mproto_no_flag(pkt->cmd)) != 0)
-		return answers(p->mta_proto, pkt->cmd)
-		           ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
-		           : MP_OK;
-	if ((st = mproto_write(p->up, p->up_ms, pkt->cmd, pkt->data,
-	                       pkt->len)) != MP_OK) {
-		up_fail(p, "writing", mproto_strerror(st));
-		return answer_failed(p, pkt->cmd);
+		return answer_failed(p, cmd);
+	/* Decided on, or enough of the body seen: the upstream is done. */
+	if ((p->held_step != 0 && content_step(cmd)) ||
+	    (p->skip_body && cmd == SMFIC_BODY) ||
+	    (p->up_proto & mproto_no_flag(cmd)) != 0)
+		return continue_mta(p, cmd);
+	if (content_step(cmd) && answers(p->up_proto, cmd)) {
+		if (p->inflight == PIPELINE_MAX && drain(p) != MP_OK)
+			return answer_failed(p, cmd);
+		if (p->held_step != 0)
+			return continue_mta(p, cmd);
+		/* Queued until a step that is answered (drain sends it): one
+		 * send and one wake-up of the upstream for all of them. A
+		 * failure to send is told at the next step. */
+		if ((st = continue_mta(p, cmd)) != MP_OK)
+			return st;
+		if ((st = up_send(p, cmd, pkt->data, pkt->len, 1)) != MP_OK)
+			up_fail(p, "writing", mproto_strerror(st));
+		else
+			p->flight[p->inflight++] = cmd;
+		return MP_OK;
 	}
-	if (answers(p->up_proto, pkt->cmd))
-		return relay_answer(p, pkt->cmd);
-	return answers(p->mta_proto, pkt->cmd)
-	           ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
-	           : MP_OK;
+	if (p->inflight > 0 && drain(p) != MP_OK)
+		return answer_failed(p, cmd);
+	if (cmd == SMFIC_BODYEOB && p->held_step != 0) {
+		struct mpacket held = {p->held.cmd, p->held.len, p->held.data};
+
+		return relay_final(p, p->held_step, &held);
+	}
+	if (p->stale) {
+		/* Nothing to end on a connection that is gone. */
+		if (cmd == SMFIC_ABORT || cmd == SMFIC_QUIT ||
+		    cmd == SMFIC_QUIT_NC)
+			return MP_OK;
+		if (up_restart(p) != MP_OK)
+			return answer_failed(p, cmd);
+		/* This step's macros came while there was no connection. */
+		m = strchr(macro_steps, cmd) != NULL
+		        ? &p->macros[strchr(macro_steps, cmd) - macro_steps]
+		        : NULL;
+		if (m != NULL && m->buf != NULL &&
+		    (st = up_send(p, SMFIC_MACRO, m->buf, m->len, 1)) !=
+		        MP_OK) {
+			up_fail(p, "writing", mproto_strerror(st));
+			return answer_failed(p, cmd);
+		}
+	}
+	if ((st = up_send(p, cmd, pkt->data, pkt->len, 0)) != MP_OK) {
+		up_fail(p, "writing", mproto_strerror(st));
+		return answer_failed(p, cmd);
+	}
+	if (answers(p->up_proto, cmd))
+		return relay_answer(p, cmd);
+	return continue_mta(p, cmd);
+}
+
+/* The message is over: nothing of the upstream's answers to it remains. */
+static void
+message_done(struct proxy *p)
+{
+	if (p->inflight > 0 && !p->failed)
+		drain(p);
+	p->inflight = 0;
+	copy_free(&p->held);
+	p->held_step = 0;
+	p->skip_body = 0;
 }
 
 /* The rules' decision for a command; ACT_CONTINUE to ask the upstream. */
@@ -441,10 +697,11 @@ command(struct proxy *p, const struct mpacket *pkt)
 	switch (pkt->cmd) {
 	case SMFIC_MACRO:
 		macros_store(p, pkt);
-		/* Every macro reaches the upstream, known to us or not. */
-		if (!p->failed &&
-		    (st = mproto_write(p->up, p->up_ms, pkt->cmd, pkt->data,
-		                       pkt->len)) != MP_OK)
+		/* Every macro reaches the upstream, known to us or not (with
+		 * no connection, forward() sends the step's again). */
+		if (!p->failed && !p->stale &&
+		    (st = up_send(p, pkt->cmd, pkt->data, pkt->len, 1)) !=
+		        MP_OK)
 			up_fail(p, "writing", mproto_strerror(st));
 		return MP_OK;
 	case SMFIC_ABORT:
@@ -455,25 +712,29 @@ command(struct proxy *p, const struct mpacket *pkt)
 		/* A new SMTP connection follows on this milter connection. */
 		session_init(&p->s, p->cfg, p->s.env, p);
 		macros_clear(p, macro_steps);
+		copy_free(&p->conn);
+		copy_free(&p->helo);
+		break;
+	case SMFIC_CONNECT:
+	case SMFIC_HELO:
+		/* Kept for a fresh start of the upstream (up_restart). */
+		if (copy_packet(pkt->cmd == SMFIC_CONNECT ? &p->conn : &p->helo,
+		                pkt) != 0)
+			p->replay_lost = 1;
 		break;
 	default:
 		break;
 	}
 	a = decide(p, pkt);
-	if (a != ACT_CONTINUE) {
+	if (a != ACT_CONTINUE)
 		/* The rules refused: the upstream is not asked. */
 		st = answer_mta(p, a);
-		if (pkt->cmd == SMFIC_BODYEOB) {
-			session_end_message(&p->s);
-			macros_clear(p, "MRTNLE");
-		}
-		return st;
-	}
-	if (mta_rejected(p, pkt) && (p->up_proto & SMFIP_RCPT_REJ) == 0)
-		return answers(p->mta_proto, pkt->cmd)
-		           ? to_mta(p, SMFIR_CONTINUE, NULL, 0)
-		           : MP_OK;
-	st = forward(p, pkt);
+	else if (mta_rejected(p, pkt) && (p->up_proto & SMFIP_RCPT_REJ) == 0)
+		st = continue_mta(p, pkt->cmd);
+	else
+		st = forward(p, pkt);
+	if (pkt->cmd == SMFIC_BODYEOB || pkt->cmd == SMFIC_ABORT)
+		message_done(p);
 	if (pkt->cmd == SMFIC_BODYEOB) {
 		session_end_message(&p->s);
 		macros_clear(p, "MRTNLE");
@@ -540,6 +801,8 @@ negotiate(struct proxy *p)
 	    pkt.cmd != SMFIC_OPTNEG ||
 	    mproto_optneg_decode(&pkt, &offer) != MP_OK)
 		return MP_MALFORMED;
+	if (copy_packet(&p->offer, &pkt) != 0)
+		p->replay_lost = 1;
 	memset(&reply, 0, sizeof(reply));
 	if (sockspec_parse(p->cfg->upstream, &spec, &why) != 0)
 		up_fail(p, "connecting", why);
@@ -561,6 +824,7 @@ negotiate(struct proxy *p)
 		                      SMFIP_NOUNKNOWN | SMFIP_NODATA);
 	}
 	p->up_proto = reply.protocol;
+	p->up_actions = reply.actions;
 	/* Our steps are sent and answered; the upstream's wishes apply
 	 * between us and it. */
 	p->mta_proto = (reply.protocol & ~needed_steps()) |
@@ -608,108 +872,15 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
 	}
 	/* The MTA went away without QUIT: tell the upstream ourselves. */
 	if (p->up >= 0 && !quit)
-		mproto_write(p->up, p->up_ms, SMFIC_QUIT, NULL, 0);
+		up_send(p, SMFIC_QUIT, NULL, 0, 0);
 	up_close(p);
 	macros_clear(p, macro_steps);
+	copy_free(&p->held);
+	copy_free(&p->offer);
+	copy_free(&p->conn);
+	copy_free(&p->helo);
 	mproto_reader_free(&p->rm);
 	mproto_reader_free(&p->ru);
+	mproto_writer_free(&p->wu);
 	free(p);
-}
-
-/* The listener. */
-
-/* Descriptors the process needs besides its sessions' (stdio, the
- * listener, syslog, the files a reload reads), with room to spare. */
-#define FD_RESERVE 10
-
-static atomic_int active; /* sessions running */
-
-struct conn {
-	int fd;
-	const struct session_env *env;
-};
-
-/*
- * How many sessions can have both their sockets open at once. Past that,
- * a session accepted would find no descriptor for its upstream and be
- * tempfailed; left in the listen queue, it waits for a free slot.
- */
-static int
-session_cap(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
-		return INT_MAX;
-	if (rl.rlim_cur < FD_RESERVE + 2)
-		return 1;
-	return (int)(rl.rlim_cur - FD_RESERVE) / 2;
-}
-
-static void *
-session_thread(void *arg)
-{
-	struct conn *c = arg;
-	struct config *cfg = confstore_hold();
-
-	if (cfg != NULL) {
-		proxy_session(c->fd, cfg, c->env);
-		confstore_drop(cfg);
-	}
-	close(c->fd);
-	free(c);
-	atomic_fetch_sub(&active, 1);
-	return NULL;
-}
-
-/* Out of descriptors or memory: waiting helps, retrying at once spins. */
-static int
-accept_starved(int err)
-{
-	return err == EMFILE || err == ENFILE || err == ENOBUFS ||
-	       err == ENOMEM;
-}
-
-int
-proxy_serve(int lfd, const struct session_env *env,
-            const volatile sig_atomic_t *stop)
-{
-	struct pollfd pfd = {lfd, POLLIN, 0};
-	pthread_attr_t attr;
-	pthread_t tid;
-	struct conn *c;
-	int fd, cap = session_cap();
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	while (!*stop) {
-		if (atomic_load(&active) >= cap) {
-			poll(NULL, 0, 10);
-			continue;
-		}
-		/* Wake twice a second to notice a stop request. */
-		if (poll(&pfd, 1, 500) <= 0)
-			continue;
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-			if (accept_starved(errno))
-				poll(NULL, 0, 50);
-			continue;
-		}
-		sockspec_nodelay(fd);
-		if ((c = malloc(sizeof(*c))) == NULL) {
-			close(fd);
-			continue;
-		}
-		c->fd = fd;
-		c->env = env;
-		atomic_fetch_add(&active, 1);
-		if (pthread_create(&tid, &attr, session_thread, c) != 0) {
-			atomic_fetch_sub(&active, 1);
-			close(fd);
-			free(c);
-		}
-	}
-	pthread_attr_destroy(&attr);
-	return 0;
 }

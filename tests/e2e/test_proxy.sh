@@ -24,6 +24,11 @@
 #     same, names and values (queue id aside), through the proxy and directly
 #   - latency: a message with 30 extra headers takes less than 0.5 s longer through the proxy
 #     than directly
+#   - decisions at a header (X-Up-Verdict: reject, tempfail, accept, discard; headers are
+#     pipelined to the upstream): the sender gets at end of data what Postfix gives directly
+#     (annotated, logged stage=header), the message is queued or not as directly; three
+#     messages in one SMTP session (python3 smtplib) after a header refusal: the upstream,
+#     reconnected (it sees the connect twice), still refuses a recipient and adds its header
 #   - failures, each logged with exactly one upstream-error line per failed session:
 #     up-slow@ (upstream sleeps 30 s): tempfail within 1.5-4.5 s; up-die@ (upstream exits):
 #     that recipient and the rest of the session get the annotated 451; upstream down from
@@ -358,6 +363,81 @@ send "$SPORT" "Subject: upcontent through the proxy (rejected at end of message)
 annotated_case "end of message" "$(sw_reply_to '\.$')" "$direct"
 expect_match "end of message: logged at stage eom with source=upstream" "$(ma_log_since m "$mark")" \
     'annotated .* stage=eom .*reply="554 5.7.1 Upstream content refused" .*source=upstream '
+
+# ---- the upstream decides at a header: pipelined steps -------------------------------------------
+# Headers, end of headers and body reach the upstream without the proxy waiting for each answer
+# (the MTA acts on them only at end of message); a decision the upstream takes at a header is
+# given at end of message, as the MTA gives it. The header comes before 10 others, which the
+# upstream (libmilter) then ignores, so the proxy's connection to it is out of step.
+FILL10=("${HDRS[@]:0:20}")
+for v in reject tempfail; do
+    send "$DPORT" "X-Up-Verdict: $v directly" --from a@localhost --to b@localhost \
+        --add-header "X-Up-Verdict: $v" "${FILL10[@]}"
+    direct=$(sw_reply_to '\.$')
+    want="550 5.7.1 Header refused by upstream"
+    [ "$v" = tempfail ] && want="451 4.7.1 Header says later"
+    expect_eq "header $v directly: the upstream's reply at end of data" "$want" "$direct"
+    mark=$(ma_log_lines m)
+    send "$SPORT" "X-Up-Verdict: $v through the proxy" --from a@localhost --to b@localhost \
+        --add-header "X-Up-Verdict: $v" "${FILL10[@]}"
+    annotated_case "header $v" "$(sw_reply_to '\.$')" "$direct"
+    expect_match "header $v: logged at stage header with source=upstream" "$(ma_log_since m "$mark")" \
+        "annotated .* stage=header .*reply=\"$want\" .*source=upstream "
+    expect_eq "header $v: no upstream-error" 0 "$(log_count "$mark" ' upstream-error ')"
+done
+for v in accept discard; do
+    send "$DPORT" "X-Up-Verdict: $v directly" --from a@localhost --to b@localhost \
+        --add-header "X-Up-Verdict: $v" "${FILL10[@]}"
+    direct=$(sw_reply_to '\.$' | cut -c1-3)
+    direct_q=$(queued_file "$PFD")
+    send "$SPORT" "X-Up-Verdict: $v through the proxy" --from a@localhost --to b@localhost \
+        --add-header "X-Up-Verdict: $v" "${FILL10[@]}"
+    expect_eq "header $v: the same reply code as directly ($direct)" "$direct" "$(sw_reply_to '\.$' | cut -c1-3)"
+    q=$(queued_file "$PF")
+    expect_eq "header $v: queued through the proxy as directly" "$([ -n "$direct_q" ] && echo yes)" \
+        "$([ -n "$q" ] && echo yes)"
+    expect_not_contains "header $v: the upstream's end-of-message header is not added" "$q" "X-Upstream"
+done
+
+# Three messages in one SMTP session (python3 smtplib): refused at a header (the connection to
+# the upstream is left out of step), then a recipient the upstream refuses, then an accepted
+# message: the proxy starts the upstream connection afresh and the upstream still decides.
+mark=$(ma_log_lines m)
+mmark=$(wc -l <"$MACROS")
+out=$(python3 - "$SPORT" <<'PYEOF' 2>&1
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30)
+s.ehlo("client.example")
+def data(body):
+    try:
+        code, text = s.data(body)
+    except smtplib.SMTPDataError as e:
+        code, text = e.smtp_code, e.smtp_error
+    return code, text.decode().splitlines()[0]
+fill = "".join("X-Filler-%d: value %d\r\n" % (i, i) for i in range(10))
+s.mail("a@localhost"); s.rcpt("b@localhost")
+print("msg1", *data("Subject: one\r\nX-Up-Verdict: reject\r\n" + fill + "\r\nbody\r\n"))
+s.mail("a@localhost")
+code, text = s.rcpt("up-reject@localhost")
+print("msg2", code, text.decode().splitlines()[0])
+s.rset()
+s.mail("a@localhost"); s.rcpt("b@localhost")
+print("msg3", *data("Subject: three\r\n" + fill + "\r\nbody\r\n"))
+s.quit()
+PYEOF
+)
+printf '%s\n' "$out" | sed 's/^/   /'
+expect_eq "one session, message 1: refused at the header" "msg1 550 5.7.1 Header refused by upstream" \
+    "$(printf '%s\n' "$out" | grep '^msg1')"
+expect_eq "one session, message 2: the upstream (reconnected) refuses the recipient" \
+    "msg2 550 5.7.1 Rejected by upstream" "$(printf '%s\n' "$out" | grep '^msg2')"
+qid=$(printf '%s\n' "$out" | sed -nE 's/^msg3 250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$/\1/p')
+check "one session, message 3: accepted" "[ -n '$qid' ]"
+expect_contains "one session, message 3: the upstream's header is added" \
+    "$([ -n "$qid" ] && pf_queue_file "$PF" "$qid" 2>&1)" "X-Upstream: seen"
+expect_eq "one session: no upstream-error" 0 "$(log_count "$mark" ' upstream-error ')"
+expect_eq "one session: the upstream saw the connect twice (the fresh connection was told again)" 2 \
+    "$(tail -n +"$((mmark + 1))" "$MACROS" | grep -c '^connect j=')"
 
 # ---- upstream failures with the real upstream ----------------------------------------------------
 

@@ -11,8 +11,10 @@
  *   up-multi@...     a three-line 550 5.7.1 reply
  *   up-slow@...      sleeps 30 s before answering (timeouts)
  *   up-die@...       exits at once (a crash mid-session)
- * Subject "upcontent" is rejected at end of message; accepted mail gets
- * "X-Upstream: seen" added, and if a recipient was up-addrcpt@... the
+ * A header "X-Up-Verdict: reject|tempfail|discard|accept" is answered so
+ * at the header (550 5.7.1 Header refused by upstream, 451 4.7.1 Header
+ * says later). Subject "upcontent" is rejected at end of message; accepted mail
+ * gets "X-Upstream: seen" added, and if a recipient was up-addrcpt@... the
  * recipient <added@localhost> too (envelope changes pass the proxy).
  *
  * With UPSTREAM_MACRO_LOG=FILE in the environment, each callback appends
@@ -176,7 +178,23 @@ on_header(SMFICTX *ctx, char *name, char *value)
 		return SMFIS_TEMPFAIL;
 	if (strcasecmp(name, "Subject") == 0 && strstr(value, "upcontent"))
 		p->content = 1;
-	return SMFIS_CONTINUE;
+	if (strcasecmp(name, "X-Up-Verdict") != 0)
+		return SMFIS_CONTINUE;
+	/* A decision at the header: the message's later steps never come. */
+	free(p);
+	smfi_setpriv(ctx, NULL);
+	if (strcmp(value, "reject") == 0) {
+		smfi_setreply(ctx, "550", "5.7.1",
+		              "Header refused by upstream");
+		return SMFIS_REJECT;
+	}
+	if (strcmp(value, "tempfail") == 0) {
+		smfi_setreply(ctx, "451", "4.7.1", "Header says later");
+		return SMFIS_TEMPFAIL;
+	}
+	if (strcmp(value, "discard") == 0)
+		return SMFIS_DISCARD;
+	return SMFIS_ACCEPT;
 }
 
 static sfsistat
