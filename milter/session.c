@@ -13,10 +13,11 @@
 
 #include "session.h"
 
-/* A reply as libmilter takes it: '%' doubled in every line. */
+/* Lines holding '%', doubled as libmilter takes them (its format rule). */
+#define LINE_COPY_MAX (2 * REPLY_WIDTH_MAX + 1)
+
 struct milter_lines {
-	const char *line[REPLY_MAX_LINES];
-	char buf[REPLY_MAX_LINES][2 * REPLY_WIDTH_MAX + 1];
+	char buf[REPLY_MAX_LINES][LINE_COPY_MAX];
 };
 
 static void
@@ -58,25 +59,36 @@ session_init(struct session *s, struct config *cfg,
 	s->ctx = ctx;
 }
 
+/*
+ * Lines without '%' go to libmilter as they are; only a reply with '%'
+ * pays for copies (on the heap: libmilter's threads may have small
+ * stacks). A line too long for its copy fails, with or without '%'.
+ */
 static int
 set_reply(struct session *s, const struct reply_out *o)
 {
-	struct milter_lines *ml;
-	size_t i;
+	const char *line[REPLY_MAX_LINES];
+	struct milter_lines *ml = NULL;
+	size_t i, k;
 	int rc = -1;
 
-	/* Heap, not stack: libmilter's threads may have small stacks. */
-	if ((ml = malloc(sizeof(*ml))) == NULL)
+	if (o->nlines > REPLY_MAX_LINES)
 		return -1;
 	for (i = 0; i < o->nlines; i++) {
+		k = strcspn(o->line[i], "%");
+		if (o->line[i][k] == '\0' && k < LINE_COPY_MAX) {
+			line[i] = o->line[i];
+			continue;
+		}
+		if (ml == NULL && (ml = malloc(sizeof(*ml))) == NULL)
+			return -1;
 		if (reply_escape_percent(o->line[i], ml->buf[i],
 		                         sizeof(ml->buf[i])) != 0)
 			goto out;
-		ml->line[i] = ml->buf[i];
+		line[i] = ml->buf[i];
 	}
-	rc = s->env->io->set_reply(s->ctx, o->code,
-	                           o->ecode[0] ? o->ecode : NULL, ml->line,
-	                           o->nlines);
+	rc = s->env->io->set_reply(
+	    s->ctx, o->code, o->ecode[0] ? o->ecode : NULL, line, o->nlines);
 out:
 	free(ml);
 	return rc;
