@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -71,6 +72,22 @@ plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/* Whether all 8 bytes of x are plain: none below 0x20 (NUL included),
+ * none from 0x7f up, no '"' and no '\\' (whole-word tests, see
+ * "Bit Twiddling Hacks": a byte less than n, a byte equal to 0). */
+static bool
+plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t d = x ^ (ones * 0x7f);
+	uint64_t bad = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	               ((b - ones) & ~b) | ((d - ones) & ~d) | x;
+
+	return (bad & highs) == 0;
+}
+
 /* The escape for a byte that is not plain (and not UTF-8 in JSON). */
 static size_t
 escape(enum log_format f, unsigned char c, char esc[6])
@@ -110,10 +127,11 @@ escape(enum log_format f, unsigned char c, char esc[6])
 static size_t
 quote_into(enum log_format f, const char *v, char *dst, size_t cap)
 {
-	const unsigned char *p = (const unsigned char *)v;
+	const unsigned char *p = (const unsigned char *)v, *end;
 	bool quote =
 	    f == LOG_FORMAT_JSON || *v == '\0' || strpbrk(v, " \"=\\") != NULL;
-	size_t n = 0, lim, need;
+	size_t n = 0, lim, need, m, k;
+	uint64_t x;
 	char esc[6];
 
 	if (cap < 3) {
@@ -121,15 +139,32 @@ quote_into(enum log_format f, const char *v, char *dst, size_t cap)
 			dst[0] = '\0';
 		return 0;
 	}
+	end = p + strlen(v);
 	/* Room for the value: all but the closing quote and the NUL. */
 	lim = cap - 1 - (quote ? 1 : 0);
 	if (quote)
 		dst[n++] = '"';
 	for (;;) {
-		/* Plain bytes, nearly all of them, are copied as they are. */
-		while (n < lim && plain(*p))
-			dst[n++] = (char)*p++;
-		if (*p == '\0' || plain(*p))
+		/*
+		 * Plain bytes, nearly all of them, are copied as they are, a
+		 * word at a time while they last, within the room left.
+		 */
+		m = lim - n < (size_t)(end - p) ? lim - n : (size_t)(end - p);
+		k = 0;
+		while (k + 8 <= m) {
+			memcpy(&x, p + k, 8);
+			if (!plain8(x))
+				break;
+			memcpy(dst + n + k, &x, 8);
+			k += 8;
+		}
+		while (k < m && plain(p[k])) {
+			dst[n + k] = (char)p[k];
+			k++;
+		}
+		n += k;
+		p += k;
+		if (p == end || plain(*p))
 			break; /* the end, or no room left */
 		need = f == LOG_FORMAT_JSON ? utf8_len(p) : 0;
 		if (need > 1) {

@@ -339,6 +339,36 @@ test_quote_as_reference(void **state)
 	EXPECT_DONE(nfail);
 }
 
+/* Every byte value at every place of a plain run (the runs are copied a
+ * word at a time), alone and next to another, both formats. */
+static void
+test_quote_each_byte(void **state)
+{
+	char v[40], got[300], want[300], show[512];
+	int nfail = 0, c, c2, pos, f;
+
+	(void)state;
+	for (f = 0; f < 2; f++)
+		for (c = 1; c < 256; c++)
+			for (pos = 0; pos < 24; pos++) {
+				memset(v, 'a', 32);
+				v[32] = '\0';
+				v[pos] = (char)c;
+				c2 = 1 + (c * 7 + pos * 13) % 255;
+				if (pos % 3 == 0)
+					v[pos + 1] = (char)c2;
+				memset(got, 'Z', sizeof(got));
+				memset(want, 'Z', sizeof(want));
+				log_quote((enum log_format)f, v, got, 256);
+				ref_quote((enum log_format)f, v, want, 256);
+				EXPECT(nfail, fmt_name[f],
+				       memcmp(got, want, sizeof(got)) == 0,
+				       "byte 0x%02x at %d: %s", c, pos,
+				       unit_show(got, show, sizeof(show)));
+			}
+	EXPECT_DONE(nfail);
+}
+
 static void
 fill_annotation(struct log_annotation *a, char v[10][1400], int i)
 {
@@ -493,6 +523,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_quote_fixed),
 	    cmocka_unit_test(test_quote_as_reference),
+	    cmocka_unit_test(test_quote_each_byte),
 	    cmocka_unit_test(test_annotation_fixed),
 	    cmocka_unit_test(test_annotation_as_reference),
 	    cmocka_unit_test(test_msg),
