@@ -20,10 +20,43 @@ struct milter_lines {
 	char buf[REPLY_MAX_LINES][LINE_COPY_MAX];
 };
 
+/* src (NULL: "") into dst, cut to cap - 1 bytes as snprintf would. */
 static void
 copy_str(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src != NULL ? src : "");
+	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* Append src at *n, within cap - 1 bytes (cut as snprintf would). */
+static void
+append(char *dst, size_t *n, size_t cap, const char *src)
+{
+	size_t k = strnlen(src, cap - 1 - *n);
+
+	memcpy(dst + *n, src, k);
+	*n += k;
+	dst[*n] = '\0';
+}
+
+/* Append v in decimal, as "%d" would. */
+static void
+append_int(char *dst, size_t *n, size_t cap, int v)
+{
+	char d[16];
+	size_t k = sizeof(d);
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	d[--k] = '\0';
+	do {
+		d[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		d[--k] = '-';
+	append(dst, n, cap, d + k);
 }
 
 static const char *
@@ -115,9 +148,17 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 	char original[REPLY_TEXT_MAX + 64], cause_expl[CAUSE_TEXT_MAX];
 	enum reply_result res = REPLY_FALLBACK;
 	enum action act = action_of(rep->code);
+	size_t n;
 
-	snprintf(original, sizeof(original), "%d%s%s %s", rep->code,
-	         rep->ecode[0] ? " " : "", rep->ecode, rep->text);
+	/* "%d%s%s %s": code, " " and ecode if any, " ", text. */
+	n = 0;
+	append_int(original, &n, sizeof(original), rep->code);
+	if (rep->ecode[0]) {
+		append(original, &n, sizeof(original), " ");
+		append(original, &n, sizeof(original), rep->ecode);
+	}
+	append(original, &n, sizeof(original), " ");
+	append(original, &n, sizeof(original), rep->text);
 	/* One log line: the reply's lines joined by spaces. */
 	for (char *nl = original; (nl = strchr(nl, '\n')) != NULL;)
 		*nl = ' ';
@@ -183,8 +224,10 @@ static enum action
 answer(struct session *s, const struct rule *r, enum stage st)
 {
 	char source[128];
+	size_t n = 0;
 
-	snprintf(source, sizeof(source), "rule=%s", rule_name(r));
+	append(source, &n, sizeof(source), "rule=");
+	append(source, &n, sizeof(source), rule_name(r));
 	return answer_reply(s, rule_reply(r), source, SRC_RULE, stage_name(st));
 }
 
