@@ -68,7 +68,6 @@ int
 helppath_cause(const char *name, char *dst, size_t cap)
 {
 	size_t i, n = strlen(name);
-	int r;
 
 	/* Lowercase letters, digits, '-', '_' and inner dots: no "..". */
 	if (n == 0 || n > NAME_COMPONENT_MAX || name[0] == '.' ||
@@ -85,9 +84,15 @@ helppath_cause(const char *name, char *dst, size_t cap)
 			return -1;
 		}
 	}
-	if ((r = fitted(snprintf(dst, cap, "cause/%s.html", name), cap)) < 0)
+	/* "cause/%s.html", without snprintf: this is on every reply. */
+	if (6 + n + 5 >= cap) {
 		clear(dst, cap);
-	return r;
+		return -1;
+	}
+	memcpy(dst, "cause/", 6);
+	memcpy(dst + 6, name, n);
+	memcpy(dst + 6 + n, ".html", 6);
+	return (int)(6 + n + 5);
 }
 
 int

@@ -195,8 +195,13 @@ compile_rx(struct rload *L, int which, const char *what, const char *pattern)
 	L->r->rx[which] =
 	    pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
 	                  PCRE2_CASELESS, &err, &off, NULL);
-	if (L->r->rx[which] != NULL)
+	if (L->r->rx[which] != NULL) {
+		/* JIT, as the cause patterns: the interpreter cost about a
+		 * thousand instructions even for "."; without JIT (not built
+		 * in, no memory) pcre2_match interprets as before. */
+		pcre2_jit_compile(L->r->rx[which], PCRE2_JIT_COMPLETE);
 		return 0;
+	}
 	pcre2_get_error_message(err, msg, sizeof(msg));
 	snprintf(why, sizeof(why),
 	         "%s regex cannot be compiled: %s at offset %zu", what,

@@ -13,16 +13,50 @@
 
 #include "session.h"
 
-/* A reply as libmilter takes it: '%' doubled in every line. */
+/* Lines holding '%', doubled as libmilter takes them (its format rule). */
+#define LINE_COPY_MAX (2 * REPLY_WIDTH_MAX + 1)
+
 struct milter_lines {
-	const char *line[REPLY_MAX_LINES];
-	char buf[REPLY_MAX_LINES][2 * REPLY_WIDTH_MAX + 1];
+	char buf[REPLY_MAX_LINES][LINE_COPY_MAX];
 };
 
+/* src (NULL: "") into dst, cut to cap - 1 bytes as snprintf would. */
 static void
 copy_str(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src != NULL ? src : "");
+	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* Append src at *n, within cap - 1 bytes (cut as snprintf would). */
+static void
+append(char *dst, size_t *n, size_t cap, const char *src)
+{
+	size_t k = strnlen(src, cap - 1 - *n);
+
+	memcpy(dst + *n, src, k);
+	*n += k;
+	dst[*n] = '\0';
+}
+
+/* Append v in decimal, as "%d" would. */
+static void
+append_int(char *dst, size_t *n, size_t cap, int v)
+{
+	char d[16];
+	size_t k = sizeof(d);
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	d[--k] = '\0';
+	do {
+		d[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		d[--k] = '-';
+	append(dst, n, cap, d + k);
 }
 
 static const char *
@@ -58,25 +92,36 @@ session_init(struct session *s, struct config *cfg,
 	s->ctx = ctx;
 }
 
+/*
+ * Lines without '%' go to libmilter as they are; only a reply with '%'
+ * pays for copies (on the heap: libmilter's threads may have small
+ * stacks). A line too long for its copy fails, with or without '%'.
+ */
 static int
 set_reply(struct session *s, const struct reply_out *o)
 {
-	struct milter_lines *ml;
-	size_t i;
+	const char *line[REPLY_MAX_LINES];
+	struct milter_lines *ml = NULL;
+	size_t i, k;
 	int rc = -1;
 
-	/* Heap, not stack: libmilter's threads may have small stacks. */
-	if ((ml = malloc(sizeof(*ml))) == NULL)
+	if (o->nlines > REPLY_MAX_LINES)
 		return -1;
 	for (i = 0; i < o->nlines; i++) {
+		k = strcspn(o->line[i], "%");
+		if (o->line[i][k] == '\0' && k < LINE_COPY_MAX) {
+			line[i] = o->line[i];
+			continue;
+		}
+		if (ml == NULL && (ml = malloc(sizeof(*ml))) == NULL)
+			return -1;
 		if (reply_escape_percent(o->line[i], ml->buf[i],
 		                         sizeof(ml->buf[i])) != 0)
 			goto out;
-		ml->line[i] = ml->buf[i];
+		line[i] = ml->buf[i];
 	}
-	rc = s->env->io->set_reply(s->ctx, o->code,
-	                           o->ecode[0] ? o->ecode : NULL, ml->line,
-	                           o->nlines);
+	rc = s->env->io->set_reply(
+	    s->ctx, o->code, o->ecode[0] ? o->ecode : NULL, line, o->nlines);
 out:
 	free(ml);
 	return rc;
@@ -103,9 +148,17 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 	char original[REPLY_TEXT_MAX + 64], cause_expl[CAUSE_TEXT_MAX];
 	enum reply_result res = REPLY_FALLBACK;
 	enum action act = action_of(rep->code);
+	size_t n;
 
-	snprintf(original, sizeof(original), "%d%s%s %s", rep->code,
-	         rep->ecode[0] ? " " : "", rep->ecode, rep->text);
+	/* "%d%s%s %s": code, " " and ecode if any, " ", text. */
+	n = 0;
+	append_int(original, &n, sizeof(original), rep->code);
+	if (rep->ecode[0]) {
+		append(original, &n, sizeof(original), " ");
+		append(original, &n, sizeof(original), rep->ecode);
+	}
+	append(original, &n, sizeof(original), " ");
+	append(original, &n, sizeof(original), rep->text);
 	/* One log line: the reply's lines joined by spaces. */
 	for (char *nl = original; (nl = strchr(nl, '\n')) != NULL;)
 		*nl = ' ';
@@ -171,8 +224,10 @@ static enum action
 answer(struct session *s, const struct rule *r, enum stage st)
 {
 	char source[128];
+	size_t n = 0;
 
-	snprintf(source, sizeof(source), "rule=%s", rule_name(r));
+	append(source, &n, sizeof(source), "rule=");
+	append(source, &n, sizeof(source), rule_name(r));
 	return answer_reply(s, rule_reply(r), source, SRC_RULE, stage_name(st));
 }
 

@@ -223,6 +223,55 @@ test_tempfail_and_percent(void **state)
 	teardown_fx(fx);
 }
 
+/*
+ * Every line of the reply set is the annotated reply's line, '%' doubled:
+ * lines with '%' (copied) and without (passed as they are) alike.
+ */
+static void
+check_lines_as_annotated(struct fixture *fx, const char *text)
+{
+	struct reply_vars vars = {fx->s.queue_id, fx->s.client_addr, NULL, NULL,
+	                          NULL};
+	struct reply *rep = malloc(sizeof(*rep));
+	struct reply_out *o = malloc(sizeof(*o));
+	char want[2 * REPLY_WIDTH_MAX + 1];
+	size_t i;
+
+	assert_non_null(rep);
+	assert_non_null(o);
+	assert_int_equal(reply_parse(rep, text, strlen(text)), 0);
+	assert_int_equal(
+	    reply_annotate(rep, fx->cfg->table, &fx->cfg->site, &vars, o),
+	    REPLY_ANNOTATED);
+	assert_int_equal(F.nlines, o->nlines);
+	assert_true(F.nlines > 2);
+	for (i = 0; i < o->nlines; i++) {
+		assert_int_equal(
+		    reply_escape_percent(o->line[i], want, sizeof(want)), 0);
+		assert_string_equal(F.lines[i], want);
+	}
+	free(rep);
+	free(o);
+}
+
+static void
+test_lines_as_annotated(void **state)
+{
+	struct fixture *fx = setup_with(RULES);
+
+	(void)state;
+	connect_from(fx, "203.0.113.5", ACT_CONTINUE);
+	assert_int_equal(session_mail(&fx->s, "<grey@example.org>"),
+	                 ACT_TEMPFAIL);
+	check_lines_as_annotated(fx, "451 4.7.1 Greylisted, 100% sure");
+	session_end_message(&fx->s);
+	assert_int_equal(session_mail(&fx->s, "<a@example.org>"), ACT_CONTINUE);
+	assert_int_equal(session_rcpt(&fx->s, "<blocked@example.net>"),
+	                 ACT_REJECT);
+	check_lines_as_annotated(fx, "550 5.7.1 Relaying denied");
+	teardown_fx(fx);
+}
+
 static void
 test_connect_decision_answered_at_mail(void **state)
 {
@@ -409,6 +458,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rcpt_reject_is_annotated),
 	    cmocka_unit_test(test_tempfail_and_percent),
+	    cmocka_unit_test(test_lines_as_annotated),
 	    cmocka_unit_test(test_connect_decision_answered_at_mail),
 	    cmocka_unit_test(test_connect_421_closes_at_once),
 	    cmocka_unit_test(test_helo_decision_answered_at_mail),
