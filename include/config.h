@@ -47,8 +47,9 @@ struct config {
 	const char *upstream;            /* proxy mode when set */
 	enum on_error on_upstream_error; /* default tempfail */
 	int upstream_timeout;            /* seconds per upstream exchange */
-	config_t cfg;                    /* owns the strings above */
-	unsigned refs; /* sessions holding it, plus one while current */
+	bool upstream_reuse; /* keep upstream connections (SMFIC_QUIT_NC) */
+	config_t cfg;        /* owns the strings above */
+	unsigned refs;       /* sessions holding it, plus one while current */
 };
 
 /*

@@ -22,7 +22,13 @@
 int proxy_serve(int lfd, const struct session_env *env,
                 const volatile sig_atomic_t *stop);
 
-/* One MTA connection, until it quits (the thread's body; for tests). */
-void proxy_session(int mta_fd, struct config *, const struct session_env *);
+struct uppool;
+
+/*
+ * One MTA connection, until it quits (a thread's body). pool, when not
+ * NULL, keeps upstream connections between sessions (upstream_reuse).
+ */
+void proxy_session(int mta_fd, struct config *, const struct session_env *,
+                   struct uppool *pool);
 
 #endif

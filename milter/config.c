@@ -269,6 +269,12 @@ set_upstream_timeout(struct cload *L, const config_setting_t *s)
 }
 
 static int
+set_upstream_reuse(struct cload *L, const config_setting_t *s)
+{
+	return get_bool(L, s, &L->c->upstream_reuse);
+}
+
+static int
 set_template(struct cload *L, const config_setting_t *s, const char **dst,
              bool allow_reference)
 {
@@ -365,6 +371,7 @@ static const struct {
     {"upstream", set_upstream},
     {"on_upstream_error", set_on_upstream_error},
     {"upstream_timeout", set_upstream_timeout},
+    {"upstream_reuse", set_upstream_reuse},
 };
 
 static void

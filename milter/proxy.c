@@ -33,6 +33,7 @@
 #include "mproto.h"
 #include "proxy.h"
 #include "sockspec.h"
+#include "uppool.h"
 
 #define MACROS_MAX   128 /* per step; more are relayed, not remembered */
 #define PIPELINE_MAX 64  /* steps sent to the upstream before reading */
@@ -81,7 +82,11 @@ struct proxy {
 	int stale;
 	struct packet_copy offer, conn, helo; /* what a fresh start replays */
 	int replay_lost;                      /* ...a copy failed */
-	uint32_t up_actions;
+	uint32_t up_actions, up_version;
+	/* Keeping the connection for the next session (upstream_reuse). */
+	struct uppool *pool;
+	struct packet_copy up_answer; /* the upstream's OPTNEG answer */
+	int at_endm; /* its last step: end of message, answered continue */
 	char y[REPLY_MAX_LINES * (2 * REPLY_WIDTH_MAX + 16) + 1];
 	size_t ylen;
 };
@@ -253,6 +258,8 @@ up_send(struct proxy *p, char cmd, const void *data, size_t len, int wait)
 {
 	int st;
 
+	if (cmd != SMFIC_MACRO)
+		p->at_endm = 0;
 	if ((st = mproto_queue(&p->wu, cmd, data, len)) != MP_OK)
 		return st;
 	if (wait && p->wu.len < SEND_BATCH)
@@ -380,8 +387,12 @@ relay_answer(struct proxy *p, char cmd)
 			up_fail(p, "reading", mproto_strerror(st));
 			return answer_failed(p, cmd);
 		}
-		if (is_final(pkt.cmd))
+		if (is_final(pkt.cmd)) {
+			/* Where libmilter takes SMFIC_QUIT_NC (uppool.c). */
+			p->at_endm =
+			    cmd == SMFIC_BODYEOB && pkt.cmd == SMFIR_CONTINUE;
 			return relay_final(p, cmd, &pkt);
+		}
 		/* Modifications and progress, relayed as they come. */
 		if (strchr("+-2behimpql", pkt.cmd) == NULL) {
 			char why[48];
@@ -534,6 +545,30 @@ up_restart(struct proxy *p)
 	return MP_OK;
 }
 
+/* Whether the upstream connection can serve the next session. */
+static int
+parkable(const struct proxy *p)
+{
+	return p->cfg->upstream_reuse && p->pool != NULL && p->at_endm &&
+	       !p->stale && p->up >= 0 && p->inflight == 0 &&
+	       p->up_version >= 6 && p->up_answer.data != NULL &&
+	       p->offer.data != NULL;
+}
+
+/* The MTA quits: the upstream is told a new session follows, and kept. */
+static int
+park(struct proxy *p)
+{
+	if (up_send(p, SMFIC_QUIT_NC, NULL, 0, 0) != MP_OK) {
+		up_close(p);
+		return MP_OK;
+	}
+	uppool_put(p->pool, p->up, p->cfg->upstream, p->offer.data,
+	           p->offer.len, p->up_answer.data, p->up_answer.len);
+	p->up = -1;
+	return MP_OK;
+}
+
 /* Pass cmd to the upstream, if it wants it, and answer the MTA. */
 static int
 forward(struct proxy *p, const struct mpacket *pkt)
@@ -544,6 +579,15 @@ forward(struct proxy *p, const struct mpacket *pkt)
 
 	if (p->failed)
 		return answer_failed(p, cmd);
+	if (cmd == SMFIC_QUIT && parkable(p))
+		return park(p);
+	/*
+	 * Postfix sends ABORT after end of message too. libmilter ignores it
+	 * there, but falls back a state on the way, where SMFIC_QUIT_NC is
+	 * ignored as well: kept for reuse, the upstream does not get it.
+	 */
+	if (cmd == SMFIC_ABORT && p->at_endm && p->cfg->upstream_reuse)
+		return MP_OK;
 	/* Decided on, or enough of the body seen: the upstream is done. */
 	if ((p->held_step != 0 && content_step(cmd)) ||
 	    (p->skip_body && cmd == SMFIC_BODY) ||
@@ -744,6 +788,35 @@ command(struct proxy *p, const struct mpacket *pkt)
 
 /* Negotiation. */
 
+/* A parked connection for this upstream and offer, and its answer. */
+static int
+reuse_parked(struct proxy *p, struct moptneg *reply)
+{
+	struct mpacket pkt;
+	char *answer;
+	size_t len;
+	int fd;
+
+	if (!p->cfg->upstream_reuse || p->offer.data == NULL ||
+	    (fd = uppool_take(p->pool, p->cfg->upstream, p->offer.data,
+	                      p->offer.len, &answer, &len)) < 0)
+		return 0;
+	p->up = fd;
+	p->up_answer.cmd = SMFIC_OPTNEG;
+	p->up_answer.data = answer;
+	p->up_answer.len = len;
+	pkt.cmd = SMFIC_OPTNEG;
+	pkt.len = len;
+	pkt.data = answer;
+	if (mproto_optneg_decode(&pkt, reply) != MP_OK) {
+		up_close(p);
+		copy_free(&p->up_answer);
+		memset(reply, 0, sizeof(*reply));
+		return 0;
+	}
+	return 1;
+}
+
 /* Add our macro names to a list the upstream asked for. */
 static const char *
 merge_macros(char *buf, size_t cap, const char *theirs, const char *ours)
@@ -804,7 +877,9 @@ negotiate(struct proxy *p)
 	if (copy_packet(&p->offer, &pkt) != 0)
 		p->replay_lost = 1;
 	memset(&reply, 0, sizeof(reply));
-	if (sockspec_parse(p->cfg->upstream, &spec, &why) != 0)
+	if (reuse_parked(p, &reply))
+		; /* negotiated by an earlier session, with the same offer */
+	else if (sockspec_parse(p->cfg->upstream, &spec, &why) != 0)
 		up_fail(p, "connecting", why);
 	else if ((p->up = sockspec_connect(&spec, p->up_ms)) < 0)
 		up_fail(p, "connecting", strerror(errno));
@@ -815,6 +890,9 @@ negotiate(struct proxy *p)
 	                   ? mproto_optneg_decode(&pkt, &reply)
 	                   : MP_MALFORMED) != MP_OK)
 		up_fail(p, "negotiating", mproto_strerror(st));
+	else if (p->cfg->upstream_reuse)
+		/* Kept for the session that takes this connection over. */
+		(void)copy_packet(&p->up_answer, &pkt);
 	if (p->failed) {
 		/* Alone: ask for what the rules need, of what was offered. */
 		reply.version = MPROTO_VERSION;
@@ -825,6 +903,7 @@ negotiate(struct proxy *p)
 	}
 	p->up_proto = reply.protocol;
 	p->up_actions = reply.actions;
+	p->up_version = reply.version;
 	/* Our steps are sent and answered; the upstream's wishes apply
 	 * between us and it. */
 	p->mta_proto = (reply.protocol & ~needed_steps()) |
@@ -841,7 +920,8 @@ negotiate(struct proxy *p)
 }
 
 void
-proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
+proxy_session(int mta_fd, struct config *cfg, const struct session_env *env,
+              struct uppool *pool)
 {
 	struct session_env penv = *env;
 	struct proxy *p = calloc(1, sizeof(*p));
@@ -854,6 +934,7 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
 	p->mta = mta_fd;
 	p->up = -1;
 	p->cfg = cfg;
+	p->pool = pool;
 	p->mta_ms = cfg->timeout * 1000;
 	p->up_ms = cfg->upstream_timeout * 1000;
 	session_init(&p->s, cfg, &penv, p);
@@ -879,6 +960,7 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env)
 	copy_free(&p->offer);
 	copy_free(&p->conn);
 	copy_free(&p->helo);
+	copy_free(&p->up_answer);
 	mproto_reader_free(&p->rm);
 	mproto_reader_free(&p->ru);
 	mproto_writer_free(&p->wu);

@@ -20,11 +20,13 @@
 #include "confstore.h"
 #include "proxy.h"
 #include "sockspec.h"
+#include "uppool.h"
 
 /* Descriptors the process needs besides its sessions' (stdio, the
  * listener, syslog, the files a reload reads), with room to spare. */
 #define FD_RESERVE   10
 #define IDLE_SECONDS 5
+#define POOL_MAX     64 /* upstream connections kept (upstream_reuse) */
 
 struct conn {
 	int fd;
@@ -37,6 +39,7 @@ struct workers {
 	pthread_cond_t work;
 	struct conn *head, *tail;
 	const struct session_env *env;
+	struct uppool *pool;
 	int threads; /* alive */
 	int idle;    /* of them, waiting for work */
 	int active;  /* sessions queued or running */
@@ -44,21 +47,39 @@ struct workers {
 };
 
 /*
- * How many sessions can have both their sockets open at once. Past that,
- * a session accepted would find no descriptor for its upstream and be
- * tempfailed; left in the listen queue, it waits for a free slot.
+ * How many sessions can have both their sockets open at once, with a
+ * quarter of the descriptors (POOL_MAX at most) left to parked upstream
+ * connections, in *pool. Past that, a session accepted would find no
+ * descriptor for its upstream and be tempfailed; left in the listen
+ * queue, it waits for a free slot.
  */
 static int
-session_cap(void)
+session_cap(size_t *pool)
 {
 	struct rlimit rl;
+	size_t n;
 
+	*pool = POOL_MAX;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
 	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
 		return INT_MAX;
-	if (rl.rlim_cur < FD_RESERVE + 2)
+	if (rl.rlim_cur < FD_RESERVE + 2) {
+		*pool = 0;
 		return 1;
-	return (int)(rl.rlim_cur - FD_RESERVE) / 2;
+	}
+	n = (size_t)rl.rlim_cur - FD_RESERVE;
+	if (n / 4 < *pool)
+		*pool = n / 4;
+	return (int)((n - *pool) / 2);
+}
+
+static void
+workers_free(struct workers *w)
+{
+	uppool_free(w->pool);
+	pthread_cond_destroy(&w->work);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
 }
 
 static void
@@ -67,7 +88,7 @@ run_session(struct workers *w, int fd)
 	struct config *cfg = confstore_hold();
 
 	if (cfg != NULL) {
-		proxy_session(fd, cfg, w->env);
+		proxy_session(fd, cfg, w->env, w->pool);
 		confstore_drop(cfg);
 	}
 	close(fd);
@@ -115,11 +136,8 @@ worker(void *arg)
 	last = --w->threads == 0 && w->stopping;
 	pthread_mutex_unlock(&w->lock);
 	/* The listener has returned: the last thread out frees what it left. */
-	if (last) {
-		pthread_cond_destroy(&w->work);
-		pthread_mutex_destroy(&w->lock);
-		free(w);
-	}
+	if (last)
+		workers_free(w);
 	return NULL;
 }
 
@@ -184,10 +202,13 @@ proxy_serve(int lfd, const struct session_env *env,
 	struct pollfd pfd = {lfd, POLLIN, 0};
 	struct workers *w = calloc(1, sizeof(*w));
 	pthread_attr_t attr;
-	int fd, cap = session_cap(), last;
+	size_t pool_max;
+	int fd, cap = session_cap(&pool_max), last;
 
 	if (w == NULL)
 		return -1;
+	/* No pool (out of memory): every session connects afresh. */
+	w->pool = uppool_new(pool_max);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->work, NULL);
 	w->env = env;
@@ -217,10 +238,7 @@ proxy_serve(int lfd, const struct session_env *env,
 	pthread_cond_broadcast(&w->work);
 	last = w->threads == 0;
 	pthread_mutex_unlock(&w->lock);
-	if (last) {
-		pthread_cond_destroy(&w->work);
-		pthread_mutex_destroy(&w->lock);
-		free(w);
-	}
+	if (last)
+		workers_free(w);
 	return 0;
 }

@@ -82,7 +82,7 @@ FAKELOG=$E2E_TMP/fakeup.log
 MACROS=$E2E_TMP/macros.log
 : >"$MACROS"
 
-# proxy_conf FILE ON_UPSTREAM_ERROR UPSTREAM
+# proxy_conf FILE ON_UPSTREAM_ERROR UPSTREAM [REUSE]
 proxy_conf() {
     cat >"$1" <<EOF
 # milter-annotate proxy end-to-end test (tests/e2e/test_proxy.sh)
@@ -90,14 +90,16 @@ log = "stderr";
 upstream = "$3";
 on_upstream_error = "$2";
 upstream_timeout = 2;
+upstream_reuse = ${4:-false};
 rules = (
   { name = "rcpt-reject"; stage = "rcpt"; rcpt = "^<?blocked@";
     reply = "550 5.7.1 Relaying denied"; }
 );
 EOF
 }
-proxy_conf "$CONF" tempfail "inet:$UPORT@127.0.0.1"
-proxy_conf "$CONF_CONT" continue "inet:$UPORT@127.0.0.1"
+# Postfix's proxy keeps its upstream connections (upstream_reuse); Sendmail's does not.
+proxy_conf "$CONF" tempfail "inet:$UPORT@127.0.0.1" true
+proxy_conf "$CONF_CONT" continue "inet:$UPORT@127.0.0.1" true
 cp "$CONF" "$E2E_TMP/proxy-tempfail.conf"
 
 # ---- the upstreams: upstream_milter or fakeup on 127.0.0.1:UPORT ---------------------------
@@ -353,6 +355,22 @@ expect_eq "macros: the same macro names per callback, through the proxy as direc
     "$(printf '%s\n' "$m_direct" | sed 's/=.*//' | sort -u)" \
     "$(printf '%s\n' "$m_proxy" | sed 's/=.*//' | sort -u)"
 expect_eq "macros: the same values, callback by callback (queue id aside)" "$m_direct" "$m_proxy"
+
+# upstream_reuse: the proxy's connection to the upstream outlives the session (SMFIC_QUIT_NC)
+# and the next session takes it over instead of connecting again.
+up_conns() { # the proxy's established connections to the upstream: their local ports
+    ss -tnpH state established "( dport = :$UPORT )" | grep "pid=$(ma_pid m)," |
+        awk '{ print $3 }' | sort
+}
+kept=$(up_conns)
+expect_eq "upstream_reuse: one connection to the upstream kept after the session" 1 \
+    "$(printf '%s' "$kept" | grep -c .)"
+send "$SPORT" "an accepted message through the proxy, on the kept connection" --from a@localhost \
+    --to b@localhost --header "Subject: reuse"
+accepted_ok "reuse"
+expect_eq "upstream_reuse: the same connection served the next session, and is kept again" \
+    "$kept" "$(up_conns)"
+check "upstream_reuse: that connection is a real one ($kept)" "[ -n '$kept' ]"
 
 send "$DPORT" "Subject: upcontent directly" --from a@localhost --to b@localhost --header "Subject: upcontent"
 direct=$(sw_reply_to '\.$')

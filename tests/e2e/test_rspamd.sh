@@ -59,6 +59,7 @@ log = "stderr";
 upstream = "inet:$RPORT@127.0.0.1";
 on_upstream_error = "tempfail";
 upstream_timeout = $UPSTREAM_TIMEOUT;
+upstream_reuse = true;
 EOF
 
 # ---- rspamd ------------------------------------------------------------------------------------
@@ -226,6 +227,16 @@ if printf '%s\n' "$dnames" | grep -qi '^X-Spamd-Result:'; then
     expect_match "clean: X-Spamd-Result says no spam" "$(rs_header "$q" X-Spamd-Result)" '^default: False '
 fi
 expect_not_contains "clean: the proxy annotated nothing" "$(ma_log_since m "$mark")" "annotated"
+
+# upstream_reuse is on: a connection is kept only after an end of message answered "continue"
+# (where libmilter takes SMFIC_QUIT_NC); whatever rspamd answered, the next session works.
+send "$SPORT" "a second clean message through the proxy" \
+    --from a@localhost --to b@localhost --header "Subject: clean again"
+qid=$(queue_id)
+check "second clean message: queued" "[ -n '$qid' ]"
+q=$([ -n "$qid" ] && pf_queue_file "$PF" "$qid" 2>&1)
+expect_eq "second clean message: with rspamd's headers" "$dnames" "$(rs_header_names "$q")"
+expect_not_contains "second clean message: no upstream-error" "$(ma_log_since m "$mark")" "upstream-error"
 
 # ---- rspamd frozen, then stopped ---------------------------------------------------------------------
 

@@ -92,6 +92,7 @@ load(const char *name, const char *text, const char *codes, struct diag *d,
 	"width = 100;\n"                                                       \
 	"add_enhanced_code = false;\n"                                         \
 	"generic = true;\n"                                                    \
+	"upstream_reuse = true;\n"                                             \
 	"postmaster = \"postmaster@example.net (${code} ${ecode})\";\n"        \
 	"help_url = \"https://help.example.net/${ecode}?q=${queue_id}&r=${"    \
 	"reference}\";\n"                                                      \
@@ -119,6 +120,7 @@ check_full(const struct config *c, const char *path)
 	assert_int_equal(c->site.width, 100);
 	assert_false(c->site.add_enhanced_code);
 	assert_true(c->site.generic);
+	assert_true(c->upstream_reuse);
 	assert_string_equal(c->site.postmaster,
 	                    "postmaster@example.net (${code} ${ecode})");
 	assert_string_equal(c->site.help_url, "https://help.example.net/"
@@ -229,6 +231,7 @@ check_defaults(const struct config *c)
 	assert_int_equal(c->site.width, REPLY_WIDTH_DEFAULT);
 	assert_true(c->site.add_enhanced_code);
 	assert_false(c->site.generic);
+	assert_false(c->upstream_reuse);
 	assert_null(c->site.postmaster);
 	assert_null(c->site.help_url);
 	assert_null(c->site.reference);
@@ -372,6 +375,9 @@ static const struct bad bads[] = {
     {"add_enhanced_code as string",
      "add_enhanced_code = \"yes\";\n",
      {":1: 'add_enhanced_code' must be true or false"}},
+    {"upstream_reuse as string",
+     "\nupstream_reuse = \"yes\";\n",
+     {":2: 'upstream_reuse' must be true or false"}},
     {"socket as integer",
      "socket = 8891;\n",
      {":1: 'socket' must be a string"}},
