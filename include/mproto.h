@@ -47,7 +47,12 @@ struct mreader {
 	size_t nul_at; /* the NUL put after the last packet's data... */
 	char saved;    /* ...over this byte of the next packet, */
 	int restore;   /* to be put back first */
-	int not_tcp;   /* no TCP_QUICKACK on this descriptor */
+	int quickack;  /* acknowledge at once before waiting (see mproto.c) */
+	int not_tcp;   /* ...which this descriptor cannot */
+	/* The descriptor the reader owns (mproto_reader_bind), + 1; 0: none. */
+	int bound;
+	enum { READ_UNKNOWN, READ_BLOCK, READ_POLL } read_mode;
+	int timeo_ms; /* SO_RCVTIMEO as set, READ_BLOCK */
 };
 
 /* Option negotiation (SMFIC_OPTNEG and its reply). */
@@ -79,6 +84,11 @@ const char *mproto_strerror(int status);
 int mproto_frame(const char *buf, size_t n, struct mpacket *, size_t *used);
 
 void mproto_reader_free(struct mreader *);
+/*
+ * Tie r to fd (-1: to none) until the next bind: reads of fd may then
+ * block in recv, bounded by SO_RCVTIMEO, instead of polling first.
+ */
+void mproto_reader_bind(struct mreader *, int fd);
 /* Read one packet; timeout_ms < 0 waits forever. */
 int mproto_read(int fd, int timeout_ms, struct mreader *, struct mpacket *);
 int mproto_write(int fd, int timeout_ms, char cmd, const void *data,

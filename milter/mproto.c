@@ -2,6 +2,7 @@
  * mproto - milter packets: framing, bounded reads and writes, decoding.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -153,21 +154,57 @@ reader_room(struct mreader *r, size_t room)
 }
 
 /*
- * About to wait for the peer: acknowledge what it sent at once. A peer
- * that writes small answers without TCP_NODELAY (libmilter) holds the
- * next one until the last is acknowledged, and Linux delays that ACK up
- * to 40 ms when there is nothing to send back: with pipelined steps
- * (proxy.c) that would stall every message by the delayed-ACK timer.
- * Not a TCP socket: remembered, and not tried again.
+ * About to wait for a reader that asked for it (r->quickack): acknowledge
+ * what the peer sent at once. A peer that writes several small answers in
+ * a row without TCP_NODELAY (libmilter, answering pipelined steps) holds
+ * each until the last is acknowledged, and Linux delays that ACK up to
+ * 40 ms when there is nothing to send back. Not a TCP socket: remembered,
+ * and not tried again.
  */
 static void
 ack_now(int fd, struct mreader *r)
 {
 	int on = 1;
 
-	if (!r->not_tcp &&
+	if (r->quickack && !r->not_tcp &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on)) != 0)
 		r->not_tcp = 1;
+}
+
+/*
+ * Whether the first read of a packet may block in recv itself, bounded by
+ * SO_RCVTIMEO set to the packet's timeout: one system call where a read
+ * that finds nothing, a poll and a read are three. Only on the descriptor
+ * the reader was bound to (a number reused for another socket would have
+ * no SO_RCVTIMEO); not a blocking socket, or no deadline: poll.
+ */
+static int
+may_block(int fd, struct mreader *r, int timeout_ms)
+{
+	struct timeval tv;
+	int fl;
+
+	if (r->bound != fd + 1 || r->quickack || timeout_ms <= 0 ||
+	    r->read_mode == READ_POLL)
+		return 0;
+	if (r->read_mode == READ_UNKNOWN) {
+		fl = fcntl(fd, F_GETFL);
+		r->read_mode =
+		    fl < 0 || (fl & O_NONBLOCK) != 0 ? READ_POLL : READ_BLOCK;
+		if (r->read_mode == READ_POLL)
+			return 0;
+	}
+	if (r->timeo_ms != timeout_ms) {
+		tv.tv_sec = timeout_ms / 1000;
+		tv.tv_usec = (timeout_ms % 1000) * 1000;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) !=
+		    0) {
+			r->read_mode = READ_POLL;
+			return 0;
+		}
+		r->timeo_ms = timeout_ms;
+	}
+	return 1;
 }
 
 /*
@@ -175,7 +212,8 @@ ack_now(int fd, struct mreader *r)
  * read whatever the peer has sent (one spare byte kept for a NUL).
  */
 static int
-reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl)
+reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl,
+            int *block)
 {
 	ssize_t got;
 	int st;
@@ -183,8 +221,12 @@ reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl)
 	if ((st = reader_room(r, n + 1)) != MP_OK)
 		return st;
 	while (r->end - r->start < n) {
+		int blocked = *block;
+
+		/* Only the first read may block: the deadline stays exact. */
+		*block = 0;
 		got = recv(fd, r->buf + r->end, r->cap - r->end - 1,
-		           MSG_DONTWAIT);
+		           blocked ? 0 : MSG_DONTWAIT);
 		if (got < 0 && errno == ENOTSOCK) {
 			/* A pipe (tests): wait, then read what is there. */
 			if ((st = wait_fd(fd, POLLIN, dl)) != MP_OK)
@@ -195,6 +237,8 @@ reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl)
 			return MP_CLOSED;
 		if (got < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (blocked)
+					return MP_TIMEOUT; /* SO_RCVTIMEO */
 				ack_now(fd, r);
 				if ((st = wait_fd(fd, POLLIN, dl)) != MP_OK)
 					return st;
@@ -210,6 +254,15 @@ reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl)
 }
 
 void
+mproto_reader_bind(struct mreader *r, int fd)
+{
+	r->bound = fd + 1;
+	r->read_mode = READ_UNKNOWN;
+	r->timeo_ms = 0;
+	r->not_tcp = 0;
+}
+
+void
 mproto_reader_free(struct mreader *r)
 {
 	free(r->buf);
@@ -222,7 +275,7 @@ mproto_read(int fd, int timeout_ms, struct mreader *r, struct mpacket *p)
 	struct timespec deadline, *dl = NULL;
 	uint32_t len;
 	char *pkt;
-	int st;
+	int st, block;
 
 	if (timeout_ms >= 0) {
 		deadline_in(&deadline, timeout_ms);
@@ -234,9 +287,10 @@ mproto_read(int fd, int timeout_ms, struct mreader *r, struct mpacket *p)
 	}
 	if (r->start == r->end)
 		r->start = r->end = 0;
-	if ((st = reader_fill(fd, r, 4, dl)) != MP_OK ||
+	block = may_block(fd, r, timeout_ms);
+	if ((st = reader_fill(fd, r, 4, dl, &block)) != MP_OK ||
 	    (st = check_len(len = get32(r->buf + r->start))) != MP_OK ||
-	    (st = reader_fill(fd, r, 4 + (size_t)len, dl)) != MP_OK) {
+	    (st = reader_fill(fd, r, 4 + (size_t)len, dl, &block)) != MP_OK) {
 		/* The stream is out of step: nothing buffered is kept. */
 		r->start = r->end = 0;
 		return st;

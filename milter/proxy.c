@@ -36,7 +36,8 @@
 #include "uppool.h"
 
 #define MACROS_MAX   128 /* per step; more are relayed, not remembered */
-#define PIPELINE_MAX 64  /* steps sent to the upstream before reading */
+#define YCAP         (REPLY_MAX_LINES * (2 * REPLY_WIDTH_MAX + 16) + 1)
+#define PIPELINE_MAX 64          /* steps sent to the upstream before reading */
 #define SEND_BATCH   (64 * 1024) /* queued for the upstream, at most */
 
 /* What the MTA would have said for a bare reject or tempfail (Postfix). */
@@ -47,9 +48,8 @@
 struct macro_set {
 	char *buf; /* the packet's data, as it came */
 	size_t len;
-	const char *name[MACROS_MAX];
-	const char *value[MACROS_MAX];
-	size_t n;
+	const char **pair; /* name, value, name, value... into buf */
+	size_t n;          /* pairs */
 };
 
 /* Steps that carry macros, in the order they happen. */
@@ -87,7 +87,7 @@ struct proxy {
 	struct uppool *pool;
 	struct packet_copy up_answer; /* the upstream's OPTNEG answer */
 	int at_endm; /* its last step: end of message, answered continue */
-	char y[REPLY_MAX_LINES * (2 * REPLY_WIDTH_MAX + 16) + 1];
+	char *y; /* the annotated reply on the wire, YCAP; made when needed */
 	size_t ylen;
 };
 
@@ -115,8 +115,8 @@ proxy_macro(void *ctx, const char *name)
 	/* The latest step first: its values are the current ones. */
 	for (i = NSTEPS; i-- > 0;)
 		for (k = 0; k < p->macros[i].n; k++)
-			if (same_macro(p->macros[i].name[k], name))
-				return p->macros[i].value[k];
+			if (same_macro(p->macros[i].pair[2 * k], name))
+				return p->macros[i].pair[2 * k + 1];
 	return NULL;
 }
 
@@ -130,12 +130,15 @@ proxy_set_reply(void *ctx, const char *code, const char *ecode,
 	int k;
 
 	p->ylen = 0;
+	/* Few sessions are refused: the 16 KB are not kept by every one. */
+	if (p->y == NULL && (p->y = malloc(YCAP)) == NULL)
+		return -1;
 	for (i = 0; i < n || (n == 0 && i == 0); i++) {
-		k = snprintf(p->y + len, sizeof(p->y) - len, "%s%s%c%s%s%s",
+		k = snprintf(p->y + len, YCAP - len, "%s%s%c%s%s%s",
 		             i > 0 ? "\r\n" : "", code, i + 1 < n ? '-' : ' ',
 		             ecode ? ecode : "", ecode && n > 0 ? " " : "",
 		             n > 0 ? lines[i] : "");
-		if (k < 0 || (size_t)k >= sizeof(p->y) - len)
+		if (k < 0 || (size_t)k >= YCAP - len)
 			return -1;
 		len += (size_t)k;
 	}
@@ -153,7 +156,9 @@ macros_clear(struct proxy *p, const char *steps)
 	for (i = 0; i < NSTEPS; i++)
 		if (strchr(steps, macro_steps[i]) != NULL) {
 			free(p->macros[i].buf);
+			free(p->macros[i].pair);
 			p->macros[i].buf = NULL;
+			p->macros[i].pair = NULL;
 			p->macros[i].n = 0;
 		}
 }
@@ -166,12 +171,14 @@ macros_store(struct proxy *p, const struct mpacket *pkt)
 	const char *str[2 * MACROS_MAX];
 	struct macro_set *m;
 	struct mpacket copy;
-	int n, i;
+	int n;
 
 	if (s == NULL || pkt->data[0] == '\0')
 		return;
 	m = &p->macros[s - macro_steps];
 	free(m->buf);
+	free(m->pair);
+	m->pair = NULL;
 	m->n = 0;
 	if ((m->buf = malloc(pkt->len + 1)) == NULL)
 		return;
@@ -183,10 +190,10 @@ macros_store(struct proxy *p, const struct mpacket *pkt)
 	copy.data = m->buf;
 	if ((n = mproto_strings(&copy, 1, str, 2 * MACROS_MAX)) < 0)
 		return;
-	for (i = 0; i + 1 < n; i += 2) {
-		m->name[m->n] = str[i];
-		m->value[m->n++] = str[i + 1];
-	}
+	if ((m->pair = malloc((size_t)n * sizeof(*m->pair))) == NULL)
+		return;
+	memcpy(m->pair, str, (size_t)n * sizeof(*m->pair));
+	m->n = (size_t)n / 2;
 }
 
 /* Copies of packets kept beyond the reader's buffer. */
@@ -239,12 +246,27 @@ dest(const struct proxy *p)
 	return log_dest_of(p->cfg, p->s.env->force_stderr);
 }
 
+/* The upstream connection is fd from now on (-1: none). */
+static void
+up_set(struct proxy *p, int fd)
+{
+	p->up = fd;
+	mproto_reader_bind(&p->ru, fd);
+}
+
+static int
+up_connect(struct proxy *p, const struct sockspec *spec)
+{
+	up_set(p, sockspec_connect(spec, p->up_ms));
+	return p->up;
+}
+
 static void
 up_close(struct proxy *p)
 {
 	if (p->up >= 0)
 		close(p->up);
-	p->up = -1;
+	up_set(p, -1);
 	p->wu.len = 0;
 }
 
@@ -441,8 +463,11 @@ drain(struct proxy *p)
 		return st;
 	}
 	for (i = 0; i < n; i++) {
-		if ((st = mproto_read(p->up, p->up_ms, &p->ru, &pkt)) !=
-		    MP_OK) {
+		/* Answers in a row: libmilter holds each for our ACK. */
+		p->ru.quickack = 1;
+		st = mproto_read(p->up, p->up_ms, &p->ru, &pkt);
+		p->ru.quickack = 0;
+		if (st != MP_OK) {
 			up_fail(p, "reading", mproto_strerror(st));
 			return st;
 		}
@@ -520,7 +545,7 @@ up_restart(struct proxy *p)
 		up_fail(p, "reconnecting", why);
 		return MP_IO;
 	}
-	if ((p->up = sockspec_connect(&spec, p->up_ms)) < 0) {
+	if (up_connect(p, &spec) < 0) {
 		up_fail(p, "reconnecting", strerror(errno));
 		return MP_IO;
 	}
@@ -565,7 +590,7 @@ park(struct proxy *p)
 	}
 	uppool_put(p->pool, p->up, p->cfg->upstream, p->offer.data,
 	           p->offer.len, p->up_answer.data, p->up_answer.len);
-	p->up = -1;
+	up_set(p, -1);
 	return MP_OK;
 }
 
@@ -801,7 +826,7 @@ reuse_parked(struct proxy *p, struct moptneg *reply)
 	    (fd = uppool_take(p->pool, p->cfg->upstream, p->offer.data,
 	                      p->offer.len, &answer, &len)) < 0)
 		return 0;
-	p->up = fd;
+	up_set(p, fd);
 	p->up_answer.cmd = SMFIC_OPTNEG;
 	p->up_answer.data = answer;
 	p->up_answer.len = len;
@@ -881,7 +906,7 @@ negotiate(struct proxy *p)
 		; /* negotiated by an earlier session, with the same offer */
 	else if (sockspec_parse(p->cfg->upstream, &spec, &why) != 0)
 		up_fail(p, "connecting", why);
-	else if ((p->up = sockspec_connect(&spec, p->up_ms)) < 0)
+	else if (up_connect(p, &spec) < 0)
 		up_fail(p, "connecting", strerror(errno));
 	else if ((st = mproto_write(p->up, p->up_ms, SMFIC_OPTNEG, pkt.data,
 	                            pkt.len)) != MP_OK ||
@@ -932,7 +957,8 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env,
 		return;
 	penv.io = &proxy_io;
 	p->mta = mta_fd;
-	p->up = -1;
+	mproto_reader_bind(&p->rm, mta_fd);
+	up_set(p, -1);
 	p->cfg = cfg;
 	p->pool = pool;
 	p->mta_ms = cfg->timeout * 1000;
@@ -964,5 +990,6 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env,
 	mproto_reader_free(&p->rm);
 	mproto_reader_free(&p->ru);
 	mproto_writer_free(&p->wu);
+	free(p->y);
 	free(p);
 }

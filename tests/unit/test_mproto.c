@@ -517,8 +517,9 @@ test_queue_flush(void **state)
 }
 
 /*
- * Before waiting, the reader acknowledges at once on TCP (TCP_QUICKACK);
- * on a socket of another kind it finds out once and stops trying.
+ * Before waiting, a reader that asks for it acknowledges at once on TCP
+ * (TCP_QUICKACK); on a socket of another kind it finds out once and stops
+ * trying; a reader that does not ask never tries.
  */
 static void
 test_read_quickack(void **state)
@@ -531,6 +532,9 @@ test_read_quickack(void **state)
 
 	(void)state;
 	pair(fds);
+	assert_int_equal(mproto_read(fds[0], 20, &r, &p), MP_TIMEOUT);
+	assert_int_equal(r.not_tcp, 0);
+	r.quickack = 1;
 	assert_int_equal(mproto_read(fds[0], 20, &r, &p), MP_TIMEOUT);
 	assert_int_equal(r.not_tcp, 1);
 	mproto_reader_free(&r);
@@ -545,6 +549,7 @@ test_read_quickack(void **state)
 	assert_true((c = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
 	assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_true((s = accept(l, NULL, NULL)) >= 0);
+	r.quickack = 1;
 	assert_int_equal(mproto_read(s, 20, &r, &p), MP_TIMEOUT);
 	assert_int_equal(r.not_tcp, 0);
 	assert_int_equal(mproto_write(c, 1000, SMFIC_QUIT, NULL, 0), MP_OK);
@@ -574,22 +579,33 @@ test_read_timeout_silent_peer(void **state)
 	struct mpacket p;
 	double t0, dt;
 	size_t i;
-	int fds[2], st, nfail = 0;
+	int fds[2], st, nfail = 0, bound;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		pair(fds);
-		if (cases[i].len > 0)
-			write_all(fds[1], cases[i].sent, cases[i].len);
-		t0 = now_s();
-		st = mproto_read(fds[0], 100, &r, &p);
-		dt = now_s() - t0;
-		EXPECT(nfail, cases[i].name, st == MP_TIMEOUT, "status %s",
-		       mproto_strerror(st));
-		EXPECT(nfail, cases[i].name, dt >= 0.05 && dt <= 5,
-		       "returned after %.3f s for a 100 ms timeout", dt);
-		close_pair(fds);
-	}
+	/* Polling, and blocking in recv (a bound reader, SO_RCVTIMEO). */
+	for (bound = 0; bound < 2; bound++)
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			pair(fds);
+			mproto_reader_bind(&r, bound ? fds[0] : -1);
+			if (cases[i].len > 0)
+				write_all(fds[1], cases[i].sent, cases[i].len);
+			t0 = now_s();
+			st = mproto_read(fds[0], 100, &r, &p);
+			dt = now_s() - t0;
+			EXPECT(nfail, cases[i].name, st == MP_TIMEOUT,
+			       "bound %d: status %s", bound,
+			       mproto_strerror(st));
+			EXPECT(nfail, cases[i].name, dt >= 0.05 && dt <= 5,
+			       "bound %d: returned after %.3f s for a 100 ms "
+			       "timeout",
+			       bound, dt);
+			EXPECT(nfail, cases[i].name,
+			       r.read_mode ==
+			           (bound ? READ_BLOCK : READ_UNKNOWN),
+			       "bound %d: read mode %d", bound, r.read_mode);
+			close_pair(fds);
+		}
+	mproto_reader_bind(&r, -1);
 	/* A zero timeout does not wait. */
 	pair(fds);
 	t0 = now_s();
@@ -712,19 +728,28 @@ test_read_trickle(void **state)
 	assert_memory_equal(p.data, "one@example\0", 12);
 	close_pair(fds);
 
-	/* 17 bytes, 100 ms apart (1.7 s), against a 200 ms deadline. */
-	pair(fds);
-	t.fd = fds[1];
-	t.gap_ms = 100;
-	assert_int_equal(pthread_create(&tid, NULL, trickler, &t), 0);
-	t0 = now_s();
-	st = mproto_read(fds[0], 200, &r, &p);
-	dt = now_s() - t0;
-	assert_int_equal(pthread_join(tid, NULL), 0);
-	assert_string_equal(mproto_strerror(st), mproto_strerror(MP_TIMEOUT));
-	if (dt < 0.1 || dt > 1.5)
-		fail_msg("returned after %.3f s for a 200 ms deadline", dt);
-	close_pair(fds);
+	/*
+	 * 17 bytes, 100 ms apart (1.7 s), against a 200 ms deadline; the
+	 * same bound, where each read could wait SO_RCVTIMEO anew.
+	 */
+	for (int bound = 0; bound < 2; bound++) {
+		pair(fds);
+		mproto_reader_bind(&r, bound ? fds[0] : -1);
+		t.fd = fds[1];
+		t.gap_ms = 100;
+		assert_int_equal(pthread_create(&tid, NULL, trickler, &t), 0);
+		t0 = now_s();
+		st = mproto_read(fds[0], 200, &r, &p);
+		dt = now_s() - t0;
+		assert_int_equal(pthread_join(tid, NULL), 0);
+		assert_string_equal(mproto_strerror(st),
+		                    mproto_strerror(MP_TIMEOUT));
+		if (dt < 0.1 || dt > 1.5)
+			fail_msg("bound %d: returned after %.3f s for a 200 ms "
+			         "deadline",
+			         bound, dt);
+		close_pair(fds);
+	}
 	mproto_reader_free(&r);
 }
 
