@@ -13,9 +13,12 @@
  *
  * Headers, end of headers and body chunks are pipelined: an MTA acts on a
  * milter's answer to them only at end of message (the SMTP client hears
- * nothing before the final dot), so the MTA gets "continue" at once and
- * the upstream's answers are read before the next step that needs them.
- * An upstream refusal among them is held and given at end of message.
+ * nothing before the final dot), so the MTA is told not to wait for those
+ * answers (SMFIP_NR_*, where it offers them; else it gets "continue" at
+ * once), the steps go to the upstream with the next step that is
+ * answered, and the upstream's answers are read then. A refusal among
+ * them, the upstream's or a header rule's, is held and given at end of
+ * message.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,6 +75,7 @@ struct proxy {
 	size_t inflight;
 	/* The upstream's decision on the message before end of message. */
 	char held_step; /* 0: none */
+	int held_own;   /* held is our rules' answer, annotated already */
 	struct packet_copy {
 		char cmd;
 		char *data;
@@ -482,11 +486,13 @@ drain(struct proxy *p)
 			p->skip_body |= p->flight[i] == SMFIC_BODY;
 			continue;
 		}
-		if (copy_packet(&p->held, &pkt) != 0) {
+		/* A header rule's refusal, held first, stays. */
+		if (p->held_step == 0 && copy_packet(&p->held, &pkt) != 0) {
 			up_fail(p, "reading", strerror(ENOMEM));
 			return MP_IO;
 		}
-		p->held_step = p->flight[i];
+		if (p->held_step == 0)
+			p->held_step = p->flight[i];
 		if (i + 1 < n) {
 			p->stale = 1;
 			up_close(p);
@@ -636,11 +642,6 @@ forward(struct proxy *p, const struct mpacket *pkt)
 	}
 	if (p->inflight > 0 && drain(p) != MP_OK)
 		return answer_failed(p, cmd);
-	if (cmd == SMFIC_BODYEOB && p->held_step != 0) {
-		struct mpacket held = {p->held.cmd, p->held.len, p->held.data};
-
-		return relay_final(p, p->held_step, &held);
-	}
 	if (p->stale) {
 		/* Nothing to end on a connection that is gone. */
 		if (cmd == SMFIC_ABORT || cmd == SMFIC_QUIT ||
@@ -677,6 +678,7 @@ message_done(struct proxy *p)
 	p->inflight = 0;
 	copy_free(&p->held);
 	p->held_step = 0;
+	p->held_own = 0;
 	p->skip_body = 0;
 }
 
@@ -750,6 +752,41 @@ mta_command(char cmd)
 	return cmd != '\0' && strchr("ABCDEHKLMNQRTU", cmd) != NULL;
 }
 
+/* The held decision: a rule's as it was made, the upstream's annotated. */
+static int
+answer_held(struct proxy *p)
+{
+	struct mpacket held = {p->held.cmd, p->held.len, p->held.data};
+
+	if (p->held_own)
+		return to_mta(p, held.cmd, held.data, held.len);
+	return relay_final(p, p->held_step, &held);
+}
+
+/*
+ * A rule refused a step the MTA takes no answer for (a header, with
+ * SMFIP_NR_HDR): the refusal is given at end of message, as the MTA would
+ * have given it, and the upstream sees no more of the message.
+ */
+static int
+hold_own(struct proxy *p, char cmd, enum action a)
+{
+	struct mpacket own = {SMFIR_REPLYCODE, p->ylen + 1, p->y};
+
+	if (p->held_step != 0)
+		return MP_OK;
+	if (p->ylen == 0) {
+		own.cmd = a == ACT_REJECT ? SMFIR_REJECT : SMFIR_TEMPFAIL;
+		own.len = 0;
+		own.data = "";
+	}
+	if (copy_packet(&p->held, &own) != 0)
+		return MP_IO; /* no memory to hold it: the session ends */
+	p->held_step = cmd;
+	p->held_own = 1;
+	return MP_OK;
+}
+
 static int
 command(struct proxy *p, const struct mpacket *pkt)
 {
@@ -794,10 +831,15 @@ command(struct proxy *p, const struct mpacket *pkt)
 	default:
 		break;
 	}
-	a = decide(p, pkt);
-	if (a != ACT_CONTINUE)
+	/* Decided before end of message: that decision is the answer. */
+	if (pkt->cmd == SMFIC_BODYEOB && p->inflight > 0 && !p->failed)
+		drain(p);
+	if (pkt->cmd == SMFIC_BODYEOB && p->held_step != 0)
+		st = answer_held(p);
+	else if ((a = decide(p, pkt)) != ACT_CONTINUE)
 		/* The rules refused: the upstream is not asked. */
-		st = answer_mta(p, a);
+		st = answers(p->mta_proto, pkt->cmd) ? answer_mta(p, a)
+		                                     : hold_own(p, pkt->cmd, a);
 	else if (mta_rejected(p, pkt) && (p->up_proto & SMFIP_RCPT_REJ) == 0)
 		st = continue_mta(p, pkt->cmd);
 	else
@@ -933,6 +975,9 @@ negotiate(struct proxy *p)
 	 * between us and it. */
 	p->mta_proto = (reply.protocol & ~needed_steps()) |
 	               (offer.protocol & SMFIP_RCPT_REJ);
+	/* Answered at end of message (forward, hold_own): no waiting. */
+	p->mta_proto |=
+	    offer.protocol & (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
 	reply.protocol = p->mta_proto;
 	for (i = 0; i < MPROTO_STAGES; i++)
 		if (reply.macros[i] != NULL && ours[i] != NULL)

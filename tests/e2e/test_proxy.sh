@@ -25,10 +25,13 @@
 #   - latency: a message with 30 extra headers takes less than 0.5 s longer through the proxy
 #     than directly
 #   - decisions at a header (X-Up-Verdict: reject, tempfail, accept, discard; headers are
-#     pipelined to the upstream): the sender gets at end of data what Postfix gives directly
+#     pipelined to the upstream, and Postfix does not wait for their answers, SMFIP_NR_HDR):
+#     the sender gets at end of data what Postfix gives directly
 #     (annotated, logged stage=header), the message is queued or not as directly; three
 #     messages in one SMTP session (python3 smtplib) after a header refusal: the upstream,
-#     reconnected (it sees the connect twice), still refuses a recipient and adds its header
+#     reconnected (it sees the connect twice), still refuses a recipient and adds its header;
+#     the proxy's own header rule (X-Block: yes): its annotated refusal at end of data, the
+#     upstream gets no end of message
 #   - failures, each logged with exactly one upstream-error line per failed session:
 #     up-slow@ (upstream sleeps 30 s): tempfail within 1.5-4.5 s; up-die@ (upstream exits):
 #     that recipient and the rest of the session get the annotated 451; upstream down from
@@ -93,7 +96,9 @@ upstream_timeout = 2;
 upstream_reuse = ${4:-false};
 rules = (
   { name = "rcpt-reject"; stage = "rcpt"; rcpt = "^<?blocked@";
-    reply = "550 5.7.1 Relaying denied"; }
+    reply = "550 5.7.1 Relaying denied"; },
+  { name = "hdr-reject"; stage = "header"; header = "X-Block: ^yes$";
+    reply = "554 5.7.1 Header refused by rule"; }
 );
 EOF
 }
@@ -416,6 +421,21 @@ for v in accept discard; do
         "$([ -n "$q" ] && echo yes)"
     expect_not_contains "header $v: the upstream's end-of-message header is not added" "$q" "X-Upstream"
 done
+
+# A header rule of the proxy's own: Postfix is told it need not wait for header answers
+# (SMFIP_NR_HDR), so the refusal is held and given at end of data, annotated; the upstream
+# sees nothing more of the message (no end-of-message callback).
+mark=$(ma_log_lines m)
+mmark=$(wc -l <"$MACROS")
+send "$SPORT" "X-Block: yes through the proxy (the proxy's header rule, 10 headers after it)" \
+    --from a@localhost --to b@localhost --add-header "X-Block: yes" "${FILL10[@]}"
+exp=$(expected "554 5.7.1 Header refused by rule")
+check_annotated "header rule" "$(sw_reply_to '\.$')" "$exp" "554-5.7.1 Header refused by rule"
+expect_match "header rule: logged at stage header with the rule as source" "$(ma_log_since m "$mark")" \
+    'annotated .* stage=header .*reply="554 5.7.1 Header refused by rule" .*source="rule=hdr-reject"'
+expect_eq "header rule: the upstream got no end of message" 0 \
+    "$(tail -n +"$((mmark + 1))" "$MACROS" | grep -c '^eom ')"
+expect_eq "header rule: no upstream-error" 0 "$(log_count "$mark" ' upstream-error ')"
 
 # Three messages in one SMTP session (python3 smtplib): refused at a header (the connection to
 # the upstream is left out of step), then a recipient the upstream refuses, then an accepted
