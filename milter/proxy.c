@@ -15,10 +15,9 @@
  * milter's answer to them only at end of message (the SMTP client hears
  * nothing before the final dot), so the MTA is told not to wait for those
  * answers (SMFIP_NR_*, where it offers them; else it gets "continue" at
- * once), the steps go to the upstream with the next step that is
- * answered, and the upstream's answers are read then. A refusal among
- * them, the upstream's or a header rule's, is held and given at end of
- * message.
+ * once), the steps go on to the upstream at once, and its answers are
+ * read at the next step that waits for one. A refusal among them, the
+ * upstream's or a header rule's, is held and given at end of message.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,7 +40,7 @@
 #define MACROS_MAX   128 /* per step; more are relayed, not remembered */
 #define YCAP         (REPLY_MAX_LINES * (2 * REPLY_WIDTH_MAX + 16) + 1)
 #define PIPELINE_MAX 64          /* steps sent to the upstream before reading */
-#define SEND_BATCH   (64 * 1024) /* queued for the upstream, at most */
+#define SEND_BATCH   (64 * 1024) /* macros queued for the upstream, at most */
 
 /* What the MTA would have said for a bare reject or tempfail (Postfix). */
 #define BARE_REJECT   "550 5.7.1 Command rejected"
@@ -275,9 +274,9 @@ up_close(struct proxy *p)
 }
 
 /*
- * Queue a packet for the upstream. Macros wait for their step, and
- * pipelined steps for the next step that is answered (or a full queue):
- * one send then carries them all.
+ * Queue a packet for the upstream, and send what is queued unless asked
+ * to wait (a step's macros wait for the step): one send, one wake-up of
+ * the upstream, for both.
  */
 static int
 up_send(struct proxy *p, char cmd, const void *data, size_t len, int wait)
@@ -629,12 +628,13 @@ forward(struct proxy *p, const struct mpacket *pkt)
 			return answer_failed(p, cmd);
 		if (p->held_step != 0)
 			return continue_mta(p, cmd);
-		/* Queued until a step that is answered (drain sends it): one
-		 * send and one wake-up of the upstream for all of them. A
-		 * failure to send is told at the next step. */
+		/* Sent at once, so that the upstream works on it while the
+		 * MTA sends the next; its answer is read at the next step
+		 * that waits for one (drain). A failure to send is told then.
+		 */
 		if ((st = continue_mta(p, cmd)) != MP_OK)
 			return st;
-		if ((st = up_send(p, cmd, pkt->data, pkt->len, 1)) != MP_OK)
+		if ((st = up_send(p, cmd, pkt->data, pkt->len, 0)) != MP_OK)
 			up_fail(p, "writing", mproto_strerror(st));
 		else
 			p->flight[p->inflight++] = cmd;

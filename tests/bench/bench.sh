@@ -100,12 +100,12 @@ noop_start() {
 
 # Rules that match nothing of the load: the load's clients are 10.x.y.z, its
 # senders sender-N@bench.example, its recipients rcptK-N@example.net.
-write_conf() { # FILE KIND [UPSTREAM_PORT]
-	local file=$1 kind=$2 up=${3:-}
+write_conf() { # FILE KIND [UPSTREAM_PORT [REUSE]]
+	local file=$1 kind=$2 up=${3:-} reuse=${4:-false}
 	{
 		echo '# milter-annotate benchmark configuration (tests/bench/bench.sh)'
 		echo 'log = "stderr";'
-		[ -n "$up" ] && echo "upstream = \"inet:$up@127.0.0.1\";"
+		[ -n "$up" ] && echo "upstream = \"inet:$up@127.0.0.1\";" && echo "upstream_reuse = $reuse;"
 		echo 'rules = ('
 		case $kind in
 		reject)
@@ -210,16 +210,21 @@ round_ratio() {
 }
 
 load_part() {
-	local p_noop p_noopa p_pass p_reject p_proxy c n key
-	e2e_port p_noop && e2e_port p_noopa && e2e_port p_pass && e2e_port p_reject && e2e_port p_proxy || exit 1
+	local p_noop p_noopa p_pass p_reject p_proxy p_proxyf c n key
+	e2e_port p_noop && e2e_port p_noopa && e2e_port p_pass && e2e_port p_reject && e2e_port p_proxy &&
+		e2e_port p_proxyf || exit 1
 	write_conf "$E2E_TMP/pass.conf" pass
 	write_conf "$E2E_TMP/reject.conf" reject
-	write_conf "$E2E_TMP/proxy.conf" pass "$p_noop"
+	# The no-op upstream is a libmilter milter: upstream_reuse is what its
+	# administrator would set (proxy-fresh, an info arm, runs without it).
+	write_conf "$E2E_TMP/proxy.conf" pass "$p_noop" true
+	write_conf "$E2E_TMP/proxy-fresh.conf" pass "$p_noop" false
 	noop_start noop "$p_noop" || exit 1
 	noop_start noop-a "$p_noopa" -a || exit 1
 	ma_start pass "$E2E_TMP/pass.conf" "$p_pass" || exit 1
 	ma_start reject "$E2E_TMP/reject.conf" "$p_reject" || exit 1
 	ma_start proxy "$E2E_TMP/proxy.conf" "$p_proxy" || exit 1
+	ma_start proxy-fresh "$E2E_TMP/proxy-fresh.conf" "$p_proxyf" || exit 1
 	# Arms: the milter's port, the pids whose CPU counts, driver options.
 	PORT[noop]=$p_noop WATCH[noop]=$(ma_pid noop) ARGS[noop]=""
 	PORT[pass]=$p_pass WATCH[pass]=$(ma_pid pass) ARGS[pass]=""
@@ -228,6 +233,7 @@ load_part() {
 	PORT[reject]=$p_reject WATCH[reject]=$(ma_pid reject) ARGS[reject]="-S"
 	PORT[direct]=$p_noop WATCH[direct]=$(ma_pid noop) ARGS[direct]=""
 	PORT[proxy]=$p_proxy WATCH[proxy]="$(ma_pid proxy),$(ma_pid noop)" ARGS[proxy]=""
+	PORT[proxy-fresh]=$p_proxyf WATCH[proxy-fresh]="$(ma_pid proxy-fresh),$(ma_pid noop)" ARGS[proxy-fresh]=""
 
 	echo "== milter protocol load: build/bench-milter on 127.0.0.1, $BENCH_RCPTS recipients, $BENCH_HEADERS headers, $BENCH_BODY-byte body"
 	echo "   $BENCH_REPS alternating runs per side, $BENCH_SESSIONS_C1 sessions per run at concurrency 1, $BENCH_SESSIONS at 64 (runs stop starting sessions after ${BENCH_TIME}s)"
@@ -237,12 +243,12 @@ load_part() {
 		[ "$c" = 1 ] && n=$BENCH_SESSIONS_C1
 		case " $BENCH_CMP " in *" pass "*) pair "$c" "$n" noop pass noop-a ;; esac
 		case " $BENCH_CMP " in *" reject "*) pair "$c" "$n" noop-short reject ;; esac
-		case " $BENCH_CMP " in *" proxy "*) pair "$c" "$n" direct proxy ;; esac
+		case " $BENCH_CMP " in *" proxy "*) pair "$c" "$n" direct proxy proxy-fresh ;; esac
 	done
 	echo
 	printf '%-16s %10s %18s %12s %12s %10s %10s\n' arm@conc sessions/s "runs min..max" "milter us" "driver us" "p50 ms" "p99 ms"
 	for c in 1 64; do
-		for key in noop pass noop-a noop-short reject direct proxy; do
+		for key in noop pass noop-a noop-short reject direct proxy proxy-fresh; do
 			key=$key@$c
 			[ -n "${RUNS[$key]:-}" ] || continue
 			printf '%-16s %10s %18s %12s %12s %10s %10s\n' "$key" "$(median_field "$key" 1)" \
@@ -269,6 +275,10 @@ load_part() {
 	for c in 1 64; do
 		[ -n "${RUNS[proxy@$c]:-}" ] && echo "ratio proxy/direct@$c: $(round_ratio proxy@$c direct@$c)"
 	done
+	for c in 1 64; do
+		[ -n "${RUNS[proxy-fresh@$c]:-}" ] &&
+			echo "   info proxy-fresh/direct@$c: $(round_ratio proxy-fresh@$c direct@$c) (upstream_reuse = false)"
+	done
 	echo "   goals: pass/noop >= 0.95, reject/noop >= 0.90, proxy/direct >= 0.80"
 	echo "   (each: median over the $BENCH_REPS rounds of the round's sessions/s ratio)"
 	[ -n "${RUNS[pass@1]:-}" ] || return 0
@@ -284,7 +294,7 @@ load_part() {
 stage_table() {
 	local c=$1 a files=()
 	local arms=""
-	for a in noop pass noop-a noop-short reject direct proxy; do
+	for a in noop pass noop-a noop-short reject direct proxy proxy-fresh; do
 		[ -n "${RUNS[$a@$c]:-}" ] || continue
 		files+=("$(median_file "$a@$c")") arms+="$a "
 	done
