@@ -72,4 +72,14 @@ const char *rule_name(const struct rule *);
 enum stage rule_stage(const struct rule *);
 const struct reply *rule_reply(const struct rule *);
 
+/*
+ * Annotate the rules' replies once, at load (the first FIXED_RULES), where
+ * the annotation depends on nothing of the session: no ${queue_id} nor
+ * ${client_addr} in the site's templates. rule_fixed_reply gives it, or
+ * NULL: annotate per session then.
+ */
+void rules_prepare(struct rules *, const struct codetable *,
+                   const struct reply_site *);
+const struct reply_out *rule_fixed_reply(const struct rule *);
+
 #endif

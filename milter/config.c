@@ -489,6 +489,7 @@ config_load(const char *path, const char *codes, struct diag *d)
 		config_free(c);
 		return NULL;
 	}
+	rules_prepare(c->rules, c->table, &c->site);
 	return c;
 }
 

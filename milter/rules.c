@@ -36,7 +36,11 @@ struct rule {
 	char *header_name;
 	int auth; /* -1: not checked */
 	struct reply reply;
+	struct reply_out
+	    *fixed; /* annotated at load (rules_prepare), or NULL */
 };
+
+#define FIXED_RULES 64 /* a reply_out is 16 KB */
 
 struct rules {
 	struct rule *v;
@@ -84,6 +88,60 @@ const struct reply *
 rule_reply(const struct rule *r)
 {
 	return &r->reply;
+}
+
+const struct reply_out *
+rule_fixed_reply(const struct rule *r)
+{
+	return r->fixed;
+}
+
+static int
+same_out(const struct reply_out *a, const struct reply_out *b)
+{
+	size_t i;
+
+	if (strcmp(a->code, b->code) != 0 || strcmp(a->ecode, b->ecode) != 0 ||
+	    a->nlines != b->nlines || a->entry != b->entry ||
+	    a->cause != b->cause)
+		return 0;
+	for (i = 0; i < a->nlines; i++)
+		if (strcmp(a->line[i], b->line[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * A rule's reply is the same text every time; annotating it takes more
+ * than the rest of refusing a recipient. Rendered for two sessions that
+ * share no value, the same output depends on none: it is kept.
+ */
+void
+rules_prepare(struct rules *rs, const struct codetable *t,
+              const struct reply_site *site)
+{
+	static const struct reply_vars one = {"Q1", "192.0.2.1", NULL, NULL,
+	                                      NULL};
+	static const struct reply_vars two = {"Q2", "2001:db8::2", NULL, NULL,
+	                                      NULL};
+	struct reply_out *a, *b;
+	size_t i;
+
+	if (rs == NULL || (b = malloc(sizeof(*b))) == NULL)
+		return;
+	for (i = 0; i < rs->n && i < FIXED_RULES; i++) {
+		if ((a = malloc(sizeof(*a))) == NULL)
+			break;
+		if (reply_annotate(&rs->v[i].reply, t, site, &one, a) ==
+		        REPLY_ANNOTATED &&
+		    reply_annotate(&rs->v[i].reply, t, site, &two, b) ==
+		        REPLY_ANNOTATED &&
+		    same_out(a, b))
+			rs->v[i].fixed = a;
+		else
+			free(a);
+	}
+	free(b);
 }
 
 size_t
@@ -398,6 +456,7 @@ rules_free(struct rules *rs)
 			pcre2_code_free(rs->v[i].rx[k]);
 		free(rs->v[i].cidrs);
 		free(rs->v[i].header_name);
+		free(rs->v[i].fixed);
 	}
 	free(rs->v);
 	free(rs);

@@ -133,18 +133,34 @@ action_of(int code)
 	return code / 100 == 5 ? ACT_REJECT : ACT_TEMPFAIL;
 }
 
+/* Not even the reply as it came could be set: on_error decides. */
+static enum action
+reply_not_set(struct session *s, const char *source)
+{
+	enum action act =
+	    s->cfg->on_error == ON_ERROR_TEMPFAIL ? ACT_TEMPFAIL : ACT_CONTINUE;
+
+	atomic_fetch_add(&s->env->stats->errors, 1);
+	log_msg(dest(s), LOG_ERR, "error=reply-not-set source=%s action=%s",
+	        source, act == ACT_CONTINUE ? "continue" : "tempfail");
+	return act;
+}
+
 /*
- * Answer with a reply, annotated. Falls back to the reply as it came,
- * then to on_error, so a failure here never blocks mail by itself.
+ * Answer with a reply, annotated (fixed: annotated already, or NULL).
+ * Falls back to the reply as it came, then to on_error, so a failure here
+ * never blocks mail by itself.
  */
 static enum action
-answer_reply(struct session *s, const struct reply *rep, const char *source,
+answer_reply(struct session *s, const struct reply *rep,
+             const struct reply_out *fixed, const char *source,
              enum stats_source src, const char *stage)
 {
 	struct reply_vars vars = {s->queue_id, s->client_addr, NULL, NULL,
 	                          NULL};
 	struct log_annotation la = {0};
-	struct reply_out *o;
+	const struct reply_out *out = NULL;
+	struct reply_out *o = NULL;
 	char original[REPLY_TEXT_MAX + 64], cause_expl[CAUSE_TEXT_MAX];
 	enum reply_result res = REPLY_FALLBACK;
 	enum action act = action_of(rep->code);
@@ -162,7 +178,21 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 	/* One log line: the reply's lines joined by spaces. */
 	for (char *nl = original; (nl = strchr(nl, '\n')) != NULL;)
 		*nl = ' ';
-	if ((o = malloc(sizeof(*o))) != NULL) {
+	/* A 421 that must go alone (below) is made here. */
+	if (fixed != NULL && (rep->code != 421 || s->multiline_421)) {
+		out = fixed;
+		res = REPLY_ANNOTATED;
+		if (set_reply(s, out) != 0) {
+			res = REPLY_FALLBACK;
+			if ((o = malloc(sizeof(*o))) != NULL) {
+				reply_sanitized(rep, s->cfg->site.width, o);
+				out = o;
+			}
+			if (o == NULL || set_reply(s, o) != 0)
+				act = reply_not_set(s, source);
+		}
+	} else if ((o = malloc(sizeof(*o))) != NULL) {
+		out = o;
 		res =
 		    reply_annotate(rep, s->cfg->table, &s->cfg->site, &vars, o);
 		/*
@@ -180,18 +210,8 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 		if (set_reply(s, o) != 0) {
 			res = REPLY_FALLBACK;
 			reply_sanitized(rep, s->cfg->site.width, o);
-			if (set_reply(s, o) != 0) {
-				atomic_fetch_add(&s->env->stats->errors, 1);
-				act = s->cfg->on_error == ON_ERROR_TEMPFAIL
-				          ? ACT_TEMPFAIL
-				          : ACT_CONTINUE;
-				log_msg(dest(s), LOG_ERR,
-				        "error=reply-not-set source=%s "
-				        "action=%s",
-				        source,
-				        act == ACT_CONTINUE ? "continue"
-				                            : "tempfail");
-			}
+			if (set_reply(s, o) != 0)
+				act = reply_not_set(s, source);
 		}
 	}
 	if (res == REPLY_FALLBACK)
@@ -202,12 +222,12 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 	la.from = s->from;
 	la.rcpt = s->rcpt;
 	la.original = original;
-	la.code = o != NULL && o->entry != NULL ? o->entry->code : NULL;
+	la.code = out != NULL && out->entry != NULL ? out->entry->code : NULL;
 	la.explanation =
-	    o != NULL && o->entry != NULL ? o->entry->description : NULL;
-	if (o != NULL && o->cause != NULL && res != REPLY_FALLBACK) {
-		la.cause = o->cause->name;
-		cause_text_generic(o->cause->explanation, cause_expl,
+	    out != NULL && out->entry != NULL ? out->entry->description : NULL;
+	if (out != NULL && out->cause != NULL && res != REPLY_FALLBACK) {
+		la.cause = out->cause->name;
+		cause_text_generic(out->cause->explanation, cause_expl,
 		                   sizeof(cause_expl));
 		la.explanation = cause_expl;
 	}
@@ -215,7 +235,8 @@ answer_reply(struct session *s, const struct reply *rep, const char *source,
 	la.fallback = res == REPLY_FALLBACK;
 	log_annotation(dest(s), &la);
 	stats_annotated(s->env->stats, src,
-	                o != NULL && res != REPLY_FALLBACK ? o->entry : NULL);
+	                out != NULL && res != REPLY_FALLBACK ? out->entry
+	                                                     : NULL);
 	free(o);
 	return act;
 }
@@ -228,7 +249,8 @@ answer(struct session *s, const struct rule *r, enum stage st)
 
 	append(source, &n, sizeof(source), "rule=");
 	append(source, &n, sizeof(source), rule_name(r));
-	return answer_reply(s, rule_reply(r), source, SRC_RULE, stage_name(st));
+	return answer_reply(s, rule_reply(r), rule_fixed_reply(r), source,
+	                    SRC_RULE, stage_name(st));
 }
 
 enum action
@@ -244,7 +266,7 @@ session_reply(struct session *s, const char *stage, const char *text,
 		free(rep);
 		return ACT_CONTINUE;
 	}
-	a = answer_reply(s, rep, source, SRC_UPSTREAM, stage);
+	a = answer_reply(s, rep, NULL, source, SRC_UPSTREAM, stage);
 	free(rep);
 	return a;
 }

@@ -393,6 +393,37 @@ test_mta_rejected_rcpt_is_observed(void **state)
 	teardown_fx(fx);
 }
 
+/*
+ * A rule's reply is annotated once at load only when nothing of the
+ * session shows in it: with ${queue_id} in a template, each session gets
+ * its own.
+ */
+static void
+test_rule_reply_per_session_values(void **state)
+{
+	struct fixture *fx =
+	    setup_with(RULES "reference = \"ref-${queue_id}\";\n");
+	const char *ids[] = {"AAA111", "BBB222"};
+	char want[64];
+	int i, k;
+
+	(void)state;
+	connect_from(fx, "203.0.113.5", ACT_CONTINUE);
+	for (i = 0; i < 2; i++) {
+		set_macro("i", ids[i]);
+		session_end_message(&fx->s);
+		assert_int_equal(session_mail(&fx->s, "<a@example.org>"),
+		                 ACT_CONTINUE);
+		assert_int_equal(session_rcpt(&fx->s, "<blocked@example.net>"),
+		                 ACT_REJECT);
+		k = line_starting("Reference: ");
+		assert_true(k > 0);
+		snprintf(want, sizeof(want), "Reference: ref-%s", ids[i]);
+		assert_string_equal(F.lines[k], want);
+	}
+	teardown_fx(fx);
+}
+
 static void
 test_fallback_to_original_reply(void **state)
 {
@@ -465,6 +496,7 @@ main(void)
 	    cmocka_unit_test(test_auth_matcher),
 	    cmocka_unit_test(test_header_and_eom),
 	    cmocka_unit_test(test_mta_rejected_rcpt_is_observed),
+	    cmocka_unit_test(test_rule_reply_per_session_values),
 	    cmocka_unit_test(test_fallback_to_original_reply),
 	    cmocka_unit_test(test_on_error),
 	    cmocka_unit_test(test_no_rules_no_reply),
