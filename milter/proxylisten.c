@@ -42,6 +42,7 @@ struct workers {
 	struct uppool *pool;
 	int threads; /* alive */
 	int idle;    /* of them, waiting for work */
+	int queued;  /* connections no thread has taken yet */
 	int active;  /* sessions queued or running */
 	int stopping;
 };
@@ -115,6 +116,7 @@ next_conn(struct workers *w)
 		return NULL;
 	if ((w->head = c->next) == NULL)
 		w->tail = NULL;
+	w->queued--;
 	return c;
 }
 
@@ -160,7 +162,9 @@ hand_over(struct workers *w, pthread_attr_t *attr, int fd)
 		w->head = c;
 	w->tail = c;
 	w->active++;
-	if (w->idle > 0)
+	/* An idle thread for each queued connection, or one more thread (a
+	 * thread signalled does not count itself out until it runs). */
+	if (++w->queued <= w->idle)
 		pthread_cond_signal(&w->work);
 	else if (pthread_create(&tid, attr, worker, w) == 0)
 		w->threads++;
@@ -168,6 +172,7 @@ hand_over(struct workers *w, pthread_attr_t *attr, int fd)
 		/* No thread to take it, ever: undo. */
 		w->head = w->tail = NULL;
 		w->active--;
+		w->queued--;
 		free(c);
 		rc = -1;
 	}
