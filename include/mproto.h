@@ -91,6 +91,8 @@ void mproto_reader_free(struct mreader *);
 void mproto_reader_bind(struct mreader *, int fd);
 /* Read one packet; timeout_ms < 0 waits forever. */
 int mproto_read(int fd, int timeout_ms, struct mreader *, struct mpacket *);
+/* Whether a whole packet is buffered: the next read will not wait. */
+int mproto_pending(const struct mreader *);
 int mproto_write(int fd, int timeout_ms, char cmd, const void *data,
                  size_t len);
 

@@ -253,6 +253,24 @@ reader_fill(int fd, struct mreader *r, size_t n, const struct timespec *dl,
 	return MP_OK;
 }
 
+int
+mproto_pending(const struct mreader *r)
+{
+	size_t have = r->end - r->start;
+	const unsigned char *b = (const unsigned char *)r->buf + r->start;
+	uint32_t len;
+
+	if (have < 4)
+		return 0;
+	/* The first byte may be lent to a NUL (mproto_read): put it back. */
+	len = (uint32_t)(r->restore && r->nul_at == r->start
+	                     ? (unsigned char)r->saved
+	                     : b[0])
+	          << 24 |
+	      (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	return check_len(len) == MP_OK && have - 4 >= len;
+}
+
 void
 mproto_reader_bind(struct mreader *r, int fd)
 {

@@ -628,13 +628,13 @@ forward(struct proxy *p, const struct mpacket *pkt)
 			return answer_failed(p, cmd);
 		if (p->held_step != 0)
 			return continue_mta(p, cmd);
-		/* Sent at once, so that the upstream works on it while the
-		 * MTA sends the next; its answer is read at the next step
-		 * that waits for one (drain). A failure to send is told then.
-		 */
+		/* Queued, and sent with the next step sent or when the proxy
+		 * is about to wait for the MTA (up_idle): one send for what
+		 * came together. Its answer is read at the next step that
+		 * waits for one (drain). A failure to send is told then. */
 		if ((st = continue_mta(p, cmd)) != MP_OK)
 			return st;
-		if ((st = up_send(p, cmd, pkt->data, pkt->len, 0)) != MP_OK)
+		if ((st = up_send(p, cmd, pkt->data, pkt->len, 1)) != MP_OK)
 			up_fail(p, "writing", mproto_strerror(st));
 		else
 			p->flight[p->inflight++] = cmd;
@@ -989,6 +989,22 @@ negotiate(struct proxy *p)
 	return to_mta(p, SMFIC_OPTNEG, out, len);
 }
 
+/*
+ * About to wait for the MTA: the pipelined steps queued for the upstream
+ * go now, so that it works on them meanwhile. Under load the MTA's next
+ * steps are there already, and more of them leave in one send.
+ */
+static void
+up_idle(struct proxy *p)
+{
+	int st;
+
+	if (p->wu.len == 0 || p->up < 0 || mproto_pending(&p->rm))
+		return;
+	if ((st = mproto_flush(p->up, p->up_ms, &p->wu)) != MP_OK)
+		up_fail(p, "writing", mproto_strerror(st));
+}
+
 void
 proxy_session(int mta_fd, struct config *cfg, const struct session_env *env,
               struct uppool *pool)
@@ -1011,6 +1027,7 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env,
 	session_init(&p->s, cfg, &penv, p);
 	if (negotiate(p) == MP_OK) {
 		for (;;) {
+			up_idle(p);
 			st = mproto_read(p->mta, p->mta_ms, &p->rm, &pkt);
 			if (st != MP_OK)
 				break;

@@ -29,7 +29,7 @@
 # Environment (defaults in brackets):
 #   BENCH_REPS [7]          rounds per comparison
 #   BENCH_SESSIONS [3000]   sessions per run at concurrency 64
-#   BENCH_SESSIONS_C1 [600] sessions per run at concurrency 1
+#   BENCH_SESSIONS_C1 [2000] sessions per run at concurrency 1
 #   BENCH_TIME [8]          seconds: a run starts no session after this
 #   BENCH_RCPTS [4] BENCH_HEADERS [8] BENCH_BODY [4096]   the load's shape
 #   BENCH_PF_MESSAGES [1000] BENCH_PF_CONC [20] BENCH_PF_REPS [5]   Postfix
@@ -43,7 +43,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 : "${BENCH_REPS:=7}"
 : "${BENCH_SESSIONS:=3000}"
-: "${BENCH_SESSIONS_C1:=600}"
+: "${BENCH_SESSIONS_C1:=2000}"
 : "${BENCH_TIME:=8}"
 : "${BENCH_RCPTS:=4}"
 : "${BENCH_HEADERS:=8}"

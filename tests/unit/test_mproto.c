@@ -510,6 +510,24 @@ test_queue_flush(void **state)
 	assert_int_equal(mproto_read(fds[0], 1000, &r, &p), MP_OK);
 	assert_int_equal(p.cmd, SMFIC_BODYEOB);
 	assert_int_equal(p.len, 0);
+	assert_false(mproto_pending(&r));
+
+	/* Two packets in one send: the first read buffers both. */
+	assert_int_equal(mproto_queue(&w, SMFIC_HELO, "x", 2), MP_OK);
+	assert_int_equal(mproto_queue(&w, SMFIC_QUIT, NULL, 0), MP_OK);
+	assert_int_equal(mproto_flush(fds[1], 1000, &w), MP_OK);
+	assert_int_equal(mproto_read(fds[0], 1000, &r, &p), MP_OK);
+	assert_int_equal(p.cmd, SMFIC_HELO);
+	assert_true(mproto_pending(&r));
+	assert_int_equal(mproto_read(fds[0], 1000, &r, &p), MP_OK);
+	assert_int_equal(p.cmd, SMFIC_QUIT);
+	assert_false(mproto_pending(&r));
+	/* Part of a packet buffered behind a whole one is not one. */
+	assert_int_equal(write(fds[1], "\0\0\0\3Hx\0\0\0\0\3Hy", 13), 13);
+	assert_int_equal(mproto_read(fds[0], 1000, &r, &p), MP_OK);
+	assert_int_equal(p.cmd, SMFIC_HELO);
+	assert_int_equal(r.end - r.start, 6);
+	assert_false(mproto_pending(&r));
 	mproto_reader_free(&r);
 	mproto_writer_free(&w);
 	assert_null(w.buf);
