@@ -166,19 +166,27 @@ macros_clear(struct proxy *p, const char *steps)
 		}
 }
 
+/* The macros kept for step cmd, or NULL: not a step with macros. */
+static struct macro_set *
+macro_set_of(struct proxy *p, char cmd)
+{
+	const char *s = cmd != '\0' ? strchr(macro_steps, cmd) : NULL;
+
+	return s != NULL ? &p->macros[s - macro_steps] : NULL;
+}
+
 /* Remember a 'D' packet's macros (it is relayed as it is). */
 static void
 macros_store(struct proxy *p, const struct mpacket *pkt)
 {
-	const char *s = pkt->len > 0 ? strchr(macro_steps, pkt->data[0]) : NULL;
+	struct macro_set *m =
+	    pkt->len > 0 ? macro_set_of(p, pkt->data[0]) : NULL;
 	const char *str[2 * MACROS_MAX];
-	struct macro_set *m;
 	struct mpacket copy;
 	int n;
 
-	if (s == NULL || pkt->data[0] == '\0')
+	if (m == NULL)
 		return;
-	m = &p->macros[s - macro_steps];
 	free(m->buf);
 	free(m->pair);
 	m->pair = NULL;
@@ -512,8 +520,8 @@ replay(struct proxy *p, const struct packet_copy *c, char *answer)
 	*answer = SMFIR_CONTINUE;
 	if (c->data == NULL || (p->up_proto & mproto_no_flag(c->cmd)) != 0)
 		return MP_OK;
-	m = &p->macros[strchr(macro_steps, c->cmd) - macro_steps];
-	if ((m->buf != NULL &&
+	m = macro_set_of(p, c->cmd);
+	if ((m != NULL && m->buf != NULL &&
 	     (st = up_send(p, SMFIC_MACRO, m->buf, m->len, 1)) != MP_OK) ||
 	    (st = up_send(p, c->cmd, c->data, c->len, 0)) != MP_OK)
 		return st;
@@ -558,15 +566,18 @@ up_restart(struct proxy *p)
 	        MP_OK ||
 	    (st = mproto_read(p->up, p->up_ms, &p->ru, &pkt)) != MP_OK ||
 	    (st = pkt.cmd == SMFIC_OPTNEG ? mproto_optneg_decode(&pkt, &reply)
-	                                  : MP_MALFORMED) != MP_OK ||
-	    (st = replay(p, &p->conn, &a_conn)) != MP_OK ||
-	    (st = replay(p, &p->helo, &a_helo)) != MP_OK) {
+	                                  : MP_MALFORMED) != MP_OK) {
 		up_fail(p, "reconnecting", mproto_strerror(st));
 		return st;
 	}
 	if (reply.protocol != p->up_proto || reply.actions != p->up_actions) {
 		up_fail(p, "reconnecting", "other options negotiated");
 		return MP_MALFORMED;
+	}
+	if ((st = replay(p, &p->conn, &a_conn)) != MP_OK ||
+	    (st = replay(p, &p->helo, &a_helo)) != MP_OK) {
+		up_fail(p, "reconnecting", mproto_strerror(st));
+		return st;
 	}
 	if (a_conn != SMFIR_CONTINUE || a_helo != SMFIR_CONTINUE) {
 		up_fail(p, "reconnecting", "connect or HELO refused this time");
@@ -650,9 +661,7 @@ forward(struct proxy *p, const struct mpacket *pkt)
 		if (up_restart(p) != MP_OK)
 			return answer_failed(p, cmd);
 		/* This step's macros came while there was no connection. */
-		m = strchr(macro_steps, cmd) != NULL
-		        ? &p->macros[strchr(macro_steps, cmd) - macro_steps]
-		        : NULL;
+		m = macro_set_of(p, cmd);
 		if (m != NULL && m->buf != NULL &&
 		    (st = up_send(p, SMFIC_MACRO, m->buf, m->len, 1)) !=
 		        MP_OK) {

@@ -342,6 +342,17 @@ wrap_newline(struct wrapper *w)
 	return 1;
 }
 
+/* Put n bytes of p on the current line, after a space if sep. */
+static void
+wrap_put(struct wrapper *w, size_t sep, const char *p, size_t n)
+{
+	if (sep)
+		w->cur[w->cl++] = ' ';
+	memcpy(w->cur + w->cl, p, n);
+	w->cl += n;
+	w->fresh = 0;
+}
+
 static int
 wrap_word(struct wrapper *w, const char *word, size_t wl)
 {
@@ -350,11 +361,7 @@ wrap_word(struct wrapper *w, const char *word, size_t wl)
 	for (;;) {
 		sep = w->fresh ? 0 : 1;
 		if (w->cl + sep + wl <= w->avail) {
-			if (sep)
-				w->cur[w->cl++] = ' ';
-			memcpy(w->cur + w->cl, word, wl);
-			w->cl += wl;
-			w->fresh = 0;
+			wrap_put(w, sep, word, wl);
 			return 1;
 		}
 		if (!w->fresh || w->cl >= w->avail) {
@@ -368,17 +375,13 @@ wrap_word(struct wrapper *w, const char *word, size_t wl)
 		 * only longer ones are split.
 		 */
 		if (w->cl + wl <= WORD_MAX) {
-			memcpy(w->cur + w->cl, word, wl);
-			w->cl += wl;
-			w->fresh = 0;
+			wrap_put(w, 0, word, wl);
 			return 1;
 		}
 		take = w->cl < WORD_MAX ? WORD_MAX - w->cl : 1;
-		memcpy(w->cur + w->cl, word, take);
-		w->cl += take;
+		wrap_put(w, 0, word, take);
 		word += take;
 		wl -= take;
-		w->fresh = 0;
 	}
 }
 
@@ -409,11 +412,7 @@ wrap_run(struct wrapper *w, const char **pp)
 	}
 	if (seg == 0)
 		return 0;
-	if (sep)
-		w->cur[w->cl++] = ' ';
-	memcpy(w->cur + w->cl, p, seg);
-	w->cl += seg;
-	w->fresh = 0;
+	wrap_put(w, sep, p, seg);
 	*pp = p + seg;
 	return 1;
 }

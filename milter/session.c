@@ -182,15 +182,6 @@ answer_reply(struct session *s, const struct reply *rep,
 	if (fixed != NULL && (rep->code != 421 || s->multiline_421)) {
 		out = fixed;
 		res = REPLY_ANNOTATED;
-		if (set_reply(s, out) != 0) {
-			res = REPLY_FALLBACK;
-			if ((o = malloc(sizeof(*o))) != NULL) {
-				reply_sanitized(rep, s->cfg->site.width, o);
-				out = o;
-			}
-			if (o == NULL || set_reply(s, o) != 0)
-				act = reply_not_set(s, source);
-		}
 	} else if ((o = malloc(sizeof(*o))) != NULL) {
 		out = o;
 		res =
@@ -207,12 +198,18 @@ answer_reply(struct session *s, const struct reply *rep,
 			o->entry = reply_pick(s->cfg->table, rep);
 			o->cause = cause;
 		}
-		if (set_reply(s, o) != 0) {
-			res = REPLY_FALLBACK;
+	}
+	/* Refused (too long, say): the reply as it came, alone. */
+	if (out != NULL && set_reply(s, out) != 0) {
+		res = REPLY_FALLBACK;
+		if (o == NULL)
+			o = malloc(sizeof(*o));
+		if (o != NULL) {
 			reply_sanitized(rep, s->cfg->site.width, o);
-			if (set_reply(s, o) != 0)
-				act = reply_not_set(s, source);
+			out = o;
 		}
+		if (o == NULL || set_reply(s, o) != 0)
+			act = reply_not_set(s, source);
 	}
 	if (res == REPLY_FALLBACK)
 		atomic_fetch_add(&s->env->stats->errors, 1);
