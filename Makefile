@@ -4,15 +4,23 @@
 #   make run        start the milter in the foreground on inet:8891@127.0.0.1
 #   make test       unit tests (cmocka) and end-to-end tests (real MTAs),
 #                   then make fuzz FUZZ_SECONDS=10, make asan, make valgrind
+#   make unit       the unit tests (tests/run.sh unit [NAME...] runs some)
+#   make e2e        the end-to-end tests (tests/run.sh e2e [NAME...])
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30)
 #   make asan       build into build/asan with ASan, UBSan and LeakSanitizer;
 #                   the unit and end-to-end tests against it
 #   make valgrind   the unit tests under valgrind memcheck
 #   make deps       install the Debian packages needed to build and test
 #   make bench      benchmarks: reply engine, milter under load, Postfix, memory
+#   make bench-reply  the reply engine's part of make bench alone
 #   make soak       100,000 sessions with reloads: memory and descriptors stay flat
+#   make demo       the sender's view through a real Postfix
 #   make install    PREFIX=/usr/local DESTDIR= honoured
-#   make lint       clang-format and cppcheck
+#   make lint       clang-format, cppcheck and the layer check
+#
+# Every target builds what it needs: each works on its own from a fresh
+# clone once the packages are there (make deps; make test and make run
+# install them themselves).
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
@@ -26,12 +34,10 @@ BUILD	:= build
 SANITIZE :=
 PKGS	:= milter libconfig libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wformat=2 -Wstrict-prototypes -Iinclude $(PKG_CFLAGS)
-LDLIBS	+= $(PKG_LIBS) -lpthread
 
 VERSION	:= 0.1.0
 CFLAGS	+= -DMA_VERSION=\"$(VERSION)\"
@@ -43,14 +49,60 @@ CFLAGS	+= $(SAN_FLAGS)
 LDFLAGS	+= $(SAN_FLAGS)
 endif
 
-SRCS	:= $(wildcard milter/*.c)
-OBJS	:= $(SRCS:milter/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/codes_builtin.o \
-	   $(BUILD)/obj/site_css.o
-LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
-BIN	:= $(BUILD)/milter-annotate
+# ---------------------------------------------------------------------------
+# Sources, by folder (milter/README): one static archive per folder, linked
+# in layer order, so that a call from a lower layer to a higher one does
+# not link. From the top:
+#
+#   main -> tools -> site -> daemon -> proxy -> engine -> core
+#
+# tools uses site and engine; site uses core; daemon uses proxy and
+# engine; proxy uses engine; engine uses core; core uses only libraries.
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+CORE_SRCS := $(addprefix milter/core/, bug.c sbuf.c diag.c cfgfile.c \
+	smtpcode.c codetable.c cause.c prefilter.c reply.c replyfmt.c \
+	template.c helppath.c lang.c codes_builtin.S)
+ENGINE_SRCS := $(addprefix milter/engine/, config.c confstore.c rules.c \
+	session.c log.c stats.c)
+PROXY_SRCS := $(addprefix milter/proxy/, mproto.c sockspec.c macrolist.c \
+	uppool.c proxy.c proxylisten.c)
+DAEMON_SRCS := $(addprefix milter/daemon/, daemon.c callbacks.c)
+SITE_SRCS := $(addprefix milter/site/, compare.c related.c html.c \
+	htmlparts.c htmlindex.c htmlcode.c htmlcompare.c htmlsite.c site_css.S)
+TOOLS_SRCS := $(addprefix milter/tools/, cli.c footermap.c logscan.c)
+# Linked into the milter binary only (see milter/daemon/sigwait.c).
+MAIN_SRCS := milter/main.c milter/daemon/sigwait.c
+
+LAYERS	:= tools site daemon proxy engine core
+obj_of	 = $(patsubst milter/%,$(BUILD)/obj/%.o,$(basename $(1)))
+lib_of	 = $(patsubst %,$(BUILD)/lib/lib%.a,$(1))
+
+CORE_OBJS   := $(call obj_of,$(CORE_SRCS))
+ENGINE_OBJS := $(call obj_of,$(ENGINE_SRCS))
+PROXY_OBJS  := $(call obj_of,$(PROXY_SRCS))
+DAEMON_OBJS := $(call obj_of,$(DAEMON_SRCS))
+SITE_OBJS   := $(call obj_of,$(SITE_SRCS))
+TOOLS_OBJS  := $(call obj_of,$(TOOLS_SRCS))
+MAIN_OBJS   := $(call obj_of,$(MAIN_SRCS))
+
+# What a program that uses a layer links, in order: the layer's archive,
+# those below it, and the libraries they use.
+DOWN_core   := core
+DOWN_engine := engine core
+DOWN_proxy  := proxy engine core
+DOWN_daemon := daemon proxy engine core
+DOWN_site   := site core
+DOWN_tools  := tools site engine core
+DOWN_all    := $(LAYERS)
+LIBS_core   := $(shell pkg-config --libs libconfig libpcre2-8 2>/dev/null)
+LIBS_engine := -lpthread
+LIBS_proxy  := -lpthread
+LIBS_daemon := $(shell pkg-config --libs milter 2>/dev/null) -lpthread
+archives_of  = $(call lib_of,$(DOWN_$(1)))
+libs_of      = $(sort $(foreach l,$(DOWN_$(1)),$(LIBS_$(l))))
+link_of      = $(call archives_of,$(1)) $(call libs_of,$(1))
+
+BIN	:= $(BUILD)/milter-annotate
 
 # Debian packages: to build, then to test (real MTAs and an SMTP client;
 # for the help site: a validator, headless Chromium driven over WebDriver
@@ -60,37 +112,127 @@ DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang valgrind \
 	     tidy chromium chromium-driver curl jq fonts-dejavu-core \
 	     fonts-wqy-microhei
 
-.PHONY: all run test unit e2e deps deps-build bench soak install clean lint \
-	demo fuzz fuzz-bins asan valgrind
+.PHONY: all run test unit e2e deps deps-build bench bench-reply soak install \
+	clean lint layers demo fuzz fuzz-bins asan valgrind unit-bins check-libs
 
 all: $(BIN)
 
-$(BIN): $(OBJS) | check-libs
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+$(BIN): $(MAIN_OBJS) $(call archives_of,all) | check-libs
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(call link_of,all)
 
-$(BUILD)/obj/%.o: milter/%.c | $(BUILD)/obj check-libs
+$(BUILD)/obj/%.o: milter/%.c | check-libs
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The code table is linked in byte for byte: one source, nothing to sync.
-$(BUILD)/obj/codes_builtin.o: milter/codes_builtin.S conf/codes.conf | $(BUILD)/obj
+$(BUILD)/obj/core/codes_builtin.o: milter/core/codes_builtin.S conf/codes.conf
+	@mkdir -p $(@D)
 	$(CC) -DCODES_FILE='"conf/codes.conf"' -c -o $@ $<
 
 # So is the help site's stylesheet (export html).
-$(BUILD)/obj/site_css.o: milter/site_css.S milter/site.css | $(BUILD)/obj
-	$(CC) -DSTYLE_FILE='"milter/site.css"' -c -o $@ $<
+$(BUILD)/obj/site/site_css.o: milter/site/site_css.S milter/site/site.css
+	@mkdir -p $(@D)
+	$(CC) -DSTYLE_FILE='"milter/site/site.css"' -c -o $@ $<
 
-$(BUILD)/obj $(BUILD)/tests:
+$(call lib_of,core):   $(CORE_OBJS)
+$(call lib_of,engine): $(ENGINE_OBJS)
+$(call lib_of,proxy):  $(PROXY_OBJS)
+$(call lib_of,daemon): $(DAEMON_OBJS)
+$(call lib_of,site):   $(SITE_OBJS)
+$(call lib_of,tools):  $(TOOLS_OBJS)
+$(BUILD)/lib/lib%.a:
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests:
 	mkdir -p $@
 
-.PHONY: check-libs
 check-libs:
 	@pkg-config --exists $(PKGS) || { echo "missing libraries ($(PKGS)):" \
 	  "run 'make deps' as root" >&2; exit 1; }
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB_OBJS) \
-	  $(LDLIBS) $$(pkg-config --libs cmocka)
+# ---------------------------------------------------------------------------
+# Unit tests (cmocka), test tools, fuzz targets and benchmarks: each links
+# the archives of the highest layer it uses, and what is below it.
 
+UNIT_TESTS := test_sbuf:core test_codetable:core test_reply_parse:core \
+	test_reply_format:core test_cause:core test_helppath:core \
+	test_config:engine test_rules:engine test_log:engine \
+	test_session:engine test_mproto:proxy test_uppool:proxy \
+	test_macrolist:proxy test_logscan:tools
+TOOLS	   := replycheck:none mtadriver:proxy fakeup:proxy
+FUZZ_TARGETS := reply:core codetable:core config:engine logscan:tools \
+	mproto:proxy
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+DOWN_none :=
+
+name_of	 = $(word 1,$(subst :, ,$(1)))
+layer_of = $(word 2,$(subst :, ,$(1)))
+
+UNIT_BINS   := $(foreach t,$(UNIT_TESTS),$(BUILD)/tests/$(call name_of,$(t)))
+TOOL_BINS   := $(foreach t,$(TOOLS),$(BUILD)/tests/$(call name_of,$(t)))
+FUZZ_NAMES  := $(foreach t,$(FUZZ_TARGETS),$(call name_of,$(t)))
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
+FUZZ_COMMON := tests/fuzz/fuzzcheck.c
+
+define unit_rule
+$(BUILD)/tests/$(1): tests/unit/$(1).c $(call archives_of,$(2)) | $(BUILD)/tests
+	$$(CC) $$(CFLAGS) -Itests/unit -MMD -MP -o $$@ $$< \
+	  $(call link_of,$(2)) $(CMOCKA_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(call name_of,$(t)),$(call layer_of,$(t)))))
+
+# Test tools (an MTA-side milter driver, a misbehaving upstream, the reply
+# checker) use the project's own modules, mproto first of all.
+define tool_rule
+$(BUILD)/tests/$(1): tests/tools/$(1).c $(call archives_of,$(2)) | $(BUILD)/tests
+	$$(CC) $$(CFLAGS) -Itests/tools -MMD -MP -o $$@ $$< $(call link_of,$(2))
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(call name_of,$(t)),$(call layer_of,$(t)))))
+
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer binaries for make fuzz,
+# and the same code with a file-replay main (any compiler) that the unit
+# suite runs over tests/fuzz/corpus/NAME, the seeds and past findings.
+define fuzz_rule
+$(BUILD)/tests/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/standalone.c \
+		$(FUZZ_COMMON) $(call archives_of,$(2)) | $(BUILD)/tests
+	$$(CC) $$(CFLAGS) -Itests/fuzz -MMD -MP -o $$@ $$< \
+	  tests/fuzz/standalone.c $(FUZZ_COMMON) $(call link_of,$(2))
+$(BUILD)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_COMMON) \
+		tests/fuzz/fuzzcheck.h $(call archives_of,$(2))
+	$$(CC) $$(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $$@ $$< \
+	  $(FUZZ_COMMON) $(call link_of,$(2))
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(call name_of,$(t)),$(call layer_of,$(t)))))
+
+# The proxy tests' own upstream milter (libmilter).
+$(BUILD)/tests/upstream_milter: tests/e2e/upstream_milter.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS_daemon)
+
+# The load driver speaks the milter protocol with the project's mproto;
+# the fault tests drive load with it too (build/tests/bench_milter).
+$(BUILD)/bench-milter $(BUILD)/tests/bench_milter: tests/bench/bench_milter.c \
+    $(call archives_of,proxy) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< $(call link_of,proxy) -lm
+
+$(BUILD)/bench-reply: tests/bench/bench_reply.c $(call archives_of,core)
+	$(CC) $(CFLAGS) -o $@ $< $(call link_of,core)
+
+# The floor: a libmilter milter that answers "continue" to everything.
+$(BUILD)/bench-noop-milter: tests/bench/noop_milter.c
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS_daemon)
+
+# Everything the unit and end-to-end suites run, in $(BUILD).
+unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter \
+	$(REPLAY_BINS) $(BUILD)/tests/bench_milter
+
+# Built by tests/fuzz/run.sh: make BUILD=build/fuzz CC=clang
+# SANITIZE=fuzzer-no-link,address,undefined fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+# ---------------------------------------------------------------------------
 # apt-get install what is missing of the given packages, nothing if all is.
 # Services the packages bring (rspamd, postfix) are not started: the tests
 # run private instances, and a developer's machine keeps its own setup.
@@ -137,45 +279,6 @@ test: deps
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory valgrind
 
-TOOL_SRCS := $(wildcard tests/tools/*.c)
-TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
-
-# Fuzz targets (tests/fuzz/fuzz_NAME.c): libFuzzer binaries for make fuzz,
-# and the same code with a file-replay main (any compiler) that the unit
-# suite runs over tests/fuzz/corpus/NAME, the seeds and past findings.
-FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_NAMES  := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
-FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
-REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
-FUZZ_COMMON := tests/fuzz/fuzzcheck.c
-
-.PHONY: unit-bins
-unit-bins: $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/tests/upstream_milter \
-	$(REPLAY_BINS) $(BUILD)/tests/bench_milter
-
-# Test tools (an MTA-side milter driver, a misbehaving upstream...) use
-# the project's own modules, mproto.c first of all.
-$(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/tools -MMD -MP -o $@ $< $(LIB_OBJS) $(LDLIBS)
-
-# The proxy tests' own upstream milter (libmilter).
-$(BUILD)/tests/upstream_milter: tests/e2e/upstream_milter.c | $(BUILD)/tests
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
-
-$(BUILD)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/standalone.c \
-		$(FUZZ_COMMON) $(LIB_OBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/fuzz -MMD -MP -o $@ $< tests/fuzz/standalone.c \
-	  $(FUZZ_COMMON) $(LIB_OBJS) $(LDLIBS)
-
-# Built by tests/fuzz/run.sh: make BUILD=build/fuzz CC=clang
-# SANITIZE=fuzzer-no-link,address,undefined fuzz-bins
-fuzz-bins: $(FUZZ_BINS)
-
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) tests/fuzz/fuzzcheck.h \
-		$(LIB_OBJS)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
-	  $(FUZZ_COMMON) $(LIB_OBJS) $(LDLIBS)
-
 unit: all unit-bins
 	@bash tests/run.sh unit
 
@@ -217,31 +320,23 @@ valgrind: deps
 # Benchmarks (not part of make test): the reply engine, then the milter
 # under a protocol load driver, through Postfix, and its memory
 # (tests/bench/bench.sh; BENCH_* variables scale it, see BENCHMARKS.md).
-BENCH_BINS := $(BUILD)/bench-reply $(BUILD)/bench-milter $(BUILD)/bench-noop-milter
+BENCH_BINS := $(BUILD)/bench-milter $(BUILD)/bench-noop-milter \
+	$(BUILD)/tests/replycheck
 
-bench: all
-	@$(MAKE) --no-print-directory $(BENCH_BINS)
-	@$(BUILD)/bench-reply
+bench: bench-reply
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bash tests/bench/bench.sh
+
+bench-reply: check-libs
+	@$(MAKE) --no-print-directory $(BUILD)/bench-reply
+	@$(BUILD)/bench-reply
 
 # A long run (not part of make test): SOAK_* variables scale it, see
 # tests/bench/soak.sh.
-soak: all
-	@$(MAKE) --no-print-directory $(BUILD)/bench-milter $(BUILD)/bench-noop-milter
+soak:
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-milter \
+	  $(BUILD)/bench-noop-milter
 	@bash tests/bench/soak.sh
-
-$(BUILD)/bench-reply: tests/bench/bench_reply.c $(LIB_OBJS)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
-
-# The load driver speaks the milter protocol with the project's mproto;
-# the fault tests drive load with it too (build/tests/bench_milter).
-$(BUILD)/bench-milter $(BUILD)/tests/bench_milter: tests/bench/bench_milter.c \
-    $(LIB_OBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lm
-
-# The floor: a libmilter milter that answers "continue" to everything.
-$(BUILD)/bench-noop-milter: tests/bench/noop_milter.c
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -268,10 +363,15 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate || install -m 644 \
 	  init/milter-annotate.default $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate
 
-lint:
-	clang-format --dry-run --Werror milter/*.c include/*.h tests/unit/*.c \
-	  tests/unit/*.h tests/bench/*.c tests/tools/*.c tests/fuzz/*.c \
-	  tests/fuzz/*.h tests/e2e/*.c
+# The include graph follows the layers (tests/tools/layercheck.py): no
+# module or folder includes one above it or one that includes it back.
+layers:
+	@python3 tests/tools/layercheck.py
+
+lint: layers
+	clang-format --dry-run --Werror milter/main.c milter/*/*.c \
+	  include/*/*.h tests/unit/*.c tests/unit/*.h tests/bench/*.c \
+	  tests/tools/*.c tests/fuzz/*.c tests/fuzz/*.h tests/e2e/*.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance \
 	  --std=c11 --inline-suppr --suppress=missingIncludeSystem --suppress=variableScope \
 	  -Iinclude -Itests/fuzz milter tests/bench tests/tools tests/fuzz
@@ -279,4 +379,4 @@ lint:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

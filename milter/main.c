@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "config.h"
-#include "daemon.h"
-#include "options.h"
-#include "rules.h"
+#include "daemon/daemon.h"
+#include "daemon/options.h"
+#include "engine/config.h"
+#include "engine/rules.h"
+#include "tools/cli.h"
 
 static void
 usage(FILE *fp)

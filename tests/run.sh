@@ -3,7 +3,10 @@
 # of their seed corpora, in $MA_BUILD/tests) and e2e (real Postfix and
 # Sendmail, tests/e2e/test_*.sh). Each suite counts as one test per binary
 # or script; cmocka prints its own per-case lines above ours.
-# Usage: tests/run.sh [unit|e2e]...   (default: both)
+# Usage: tests/run.sh [unit|e2e [NAME...]]...   (default: both, every test)
+#   tests/run.sh unit test_cause fuzz_reply   two unit binaries
+#   tests/run.sh e2e test_proxy               one end-to-end script
+# A NAME that matches no test of its suite is an error (exit 2).
 #
 # Environment (make asan and make valgrind set them):
 #   MA_BUILD    the build folder to test (default build); the e2e tests
@@ -18,7 +21,16 @@ cd "$(dirname "$0")/.."
 
 export MA_BUILD=${MA_BUILD:-build}
 
-suites=("$@")
+# Suites in order, each with the names given after it (none: all).
+suites=() names_unit=() names_e2e=() cur=""
+for a in "$@"; do
+	case $a in
+	unit | e2e) suites+=("$a"); cur=$a ;;
+	*)
+		[ -n "$cur" ] || { echo "run.sh: name '$a' before a suite (unit or e2e)" >&2; exit 2; }
+		eval "names_$cur+=(\"\$a\")" ;;
+	esac
+done
 [ ${#suites[@]} -eq 0 ] && suites=(unit e2e)
 pass=0 fail=0 failed=()
 
@@ -60,23 +72,58 @@ run_one() {
 	fi
 }
 
+# Whether test NAME (binary or script, without its folder and .sh) was
+# asked for in suite S: yes when no name was given for S.
+wanted() {
+	local s=$1 name=$2 n
+	local -n want="names_$s"
+	[ ${#want[@]} -eq 0 ] && return 0
+	for n in "${want[@]}"; do
+		[ "$n" = "$name" ] && return 0
+	done
+	return 1
+}
+
+# Each name given must be a test of its suite: a typo runs nothing.
+check_names() {
+	local s=$1 n
+	shift
+	local -n want="names_$s"
+	for n in "${want[@]}"; do
+		printf '%s\n' "$@" | grep -qx -- "$n" ||
+			{ echo "run.sh: no $s test named '$n'" >&2; exit 2; }
+	done
+}
+
 for s in "${suites[@]}"; do
 	case $s in
 	unit)
+		all=()
+		for t in "$MA_BUILD"/tests/test_* "$MA_BUILD"/tests/fuzz_*; do
+			[ -x "$t" ] && [ "${t%.d}" = "$t" ] && all+=("${t##*/}")
+		done
+		check_names unit "${all[@]}"
 		for t in "$MA_BUILD"/tests/test_*; do
-			[ -x "$t" ] || continue
+			[ -x "$t" ] && wanted unit "${t##*/}" || continue
 			run_one "unit/${t##*/}" "${vg[@]}" "$t"
 		done
 		# Every seed and past finding, through the fuzz target's checks.
 		for t in "$MA_BUILD"/tests/fuzz_*; do
-			[ -x "$t" ] || continue
+			[ -x "$t" ] && wanted unit "${t##*/}" || continue
 			run_one "unit/${t##*/}" "${vg[@]}" "$t" \
 				"tests/fuzz/corpus/${t##*/fuzz_}"
 		done ;;
 	e2e)
+		all=()
 		for t in tests/e2e/test_*.sh; do
-			[ -f "$t" ] || continue
-			run_one "e2e/${t##*/}" timeout 600 bash "$t"
+			n=${t##*/}
+			all+=("${n%.sh}")
+		done
+		check_names e2e "${all[@]}"
+		for t in tests/e2e/test_*.sh; do
+			n=${t##*/}
+			[ -f "$t" ] && wanted e2e "${n%.sh}" || continue
+			run_one "e2e/$n" timeout 600 bash "$t"
 		done ;;
 	*)
 		echo "unknown suite: $s" >&2; exit 2 ;;

@@ -73,8 +73,8 @@
 
 #include <libmilter/mfapi.h>
 
-#include "mproto.h"
-#include "sockspec.h"
+#include "proxy/mproto.h"
+#include "proxy/sockspec.h"
 
 #define IO_MS      30000 /* one read or write, unless -T */
 #define BODY_CHUNK 65535 /* Postfix's largest body packet */

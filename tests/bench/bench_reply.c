@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "codetable.h"
-#include "reply.h"
+#include "core/codetable.h"
+#include "core/replyfmt.h"
 
 #define NREPLIES 128
 #define PASSES   3

@@ -70,7 +70,7 @@ on_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	return SMFIS_CONTINUE;
 }
 
-/* -a: what milter-annotate asks for (milter/callbacks.c). */
+/* -a: what milter-annotate asks for (milter/daemon/callbacks.c). */
 static sfsistat
 on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
              unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -83,7 +83,7 @@ on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	             SMFIP_NOUNKNOWN | SMFIP_NODATA);
 	*pf2 = *pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST) {
-		smfi_setsymlist(ctx, SMFIM_CONNECT, "v j _");
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "v");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT,
 		                "i {rcpt_mailer} {rcpt_host} {rcpt_addr}");

@@ -46,9 +46,9 @@ set -u
 e2e_init faults
 START=$(date +%s.%N)
 
-UP_BIN=$REPO_TOP/build/tests/upstream_milter
-FAKE_BIN=$REPO_TOP/build/tests/fakeup
-BENCH_BIN=$REPO_TOP/build/tests/bench_milter
+UP_BIN=$MA_BUILD/tests/upstream_milter
+FAKE_BIN=$MA_BUILD/tests/fakeup
+BENCH_BIN=$MA_BUILD/tests/bench_milter
 for b in "$UP_BIN" "$FAKE_BIN" "$BENCH_BIN" "$MTADRIVER"; do
     if [ ! -x "$b" ]; then
         fail "$b is missing: run make unit-bins"

@@ -25,7 +25,7 @@ set -u
 e2e_init security
 START=$(date +%s.%N)
 
-UP_BIN=$REPO_TOP/build/tests/upstream_milter
+UP_BIN=$MA_BUILD/tests/upstream_milter
 if [ ! -x "$UP_BIN" ] || [ ! -x "$MTADRIVER" ]; then
     fail "build/tests is incomplete: run make unit-bins"
     e2e_finish

@@ -12,9 +12,9 @@
  */
 #include <string.h>
 
-#include "codetable.h"
+#include "core/codetable.h"
+#include "core/replyfmt.h"
 #include "fuzzcheck.h"
-#include "reply.h"
 
 #define NAME "fuzz.conf"
 

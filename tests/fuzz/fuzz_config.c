@@ -21,10 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/template.h"
+#include "engine/config.h"
+#include "engine/rules.h"
 #include "fuzzcheck.h"
-#include "rules.h"
-#include "template.h"
 
 static const char small_table[] =
     "codes = (\n"

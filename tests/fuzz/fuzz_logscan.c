@@ -13,9 +13,9 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "config.h"
+#include "engine/config.h"
 #include "fuzzcheck.h"
-#include "logscan.h"
+#include "tools/logscan.h"
 
 #define FIELD_OK(f) FUZZ_CHECK(memchr((f), '\0', sizeof(f)) != NULL)
 

@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mproto.h"
+#include "proxy/mproto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,10 +14,10 @@
  */
 #include <string.h>
 
-#include "codetable.h"
+#include "core/codetable.h"
+#include "core/replyfmt.h"
+#include "core/template.h"
 #include "fuzzcheck.h"
-#include "reply.h"
-#include "template.h"
 
 /* The fields after the reply, each up to the next NUL. */
 struct opts {

@@ -3,8 +3,8 @@
  */
 #include <string.h>
 
-#include "fuzzcheck.h"
 #include "../replyline.h"
+#include "fuzzcheck.h"
 
 #define WIRE_CAP (REPLY_MAX_LINES * (REPLY_WIRE_MAX + 2) + 1)
 

@@ -1,7 +1,7 @@
 /*
  * fuzzcheck - what the fuzz targets share: a check that aborts (so that
  * libFuzzer keeps the input, and a replay fails), and the checks of the
- * promise every reply milter-annotate emits keeps (include/reply.h).
+ * promise every reply milter-annotate emits keeps (include/core/reply.h).
  */
 #ifndef FUZZCHECK_H
 #define FUZZCHECK_H
@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "reply.h"
+#include "core/replyfmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

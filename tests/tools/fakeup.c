@@ -51,8 +51,8 @@
 
 #include <libmilter/mfdef.h>
 
-#include "mproto.h"
-#include "sockspec.h"
+#include "proxy/mproto.h"
+#include "proxy/sockspec.h"
 
 #define IO_MS    30000  /* one read or write from the peer */
 #define DRAIN_MS 120000 /* reading after misbehaving */

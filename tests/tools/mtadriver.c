@@ -85,8 +85,8 @@
 
 #include <libmilter/mfapi.h>
 
-#include "mproto.h"
-#include "sockspec.h"
+#include "proxy/mproto.h"
+#include "proxy/sockspec.h"
 
 #define EX_FAIL  1
 #define EX_USAGE 2

@@ -14,10 +14,10 @@
  */
 #include "unit.h"
 
-#include "cause.h"
-#include "codetable.h"
-#include "prefilter.h"
-#include "reply.h"
+#include "core/cause.h"
+#include "core/codetable.h"
+#include "core/prefilter.h"
+#include "core/replyfmt.h"
 
 #define GOAL_ACCURACY  0.90
 #define GOAL_PRECISION 0.95

@@ -12,7 +12,7 @@
 
 #include "unit.h"
 
-#include "codetable.h"
+#include "core/codetable.h"
 
 #define TSV_PATH "../shared/reference/smtp-codes.tsv"
 

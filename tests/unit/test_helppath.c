@@ -4,8 +4,8 @@
  */
 #include "unit.h"
 
-#include "codetable.h"
-#include "helppath.h"
+#include "core/codetable.h"
+#include "core/helppath.h"
 
 static struct codetable *builtin;
 

@@ -15,8 +15,8 @@
 #include <fcntl.h>
 #include <time.h>
 
-#include "config.h"
-#include "log.h"
+#include "engine/config.h"
+#include "engine/log.h"
 
 /* ---- the reference: log.c's formatting before it was made faster ---- */
 

@@ -14,9 +14,9 @@
  */
 #include "unit.h"
 
-#include "config.h"
-#include "logscan.h"
-#include "reply.h"
+#include "core/replyfmt.h"
+#include "engine/config.h"
+#include "tools/logscan.h"
 
 /* Syslog prefixes: classic, classic with a one-digit day, ISO. */
 #define PF        "Nov 22 19:54:43 mx postfix/smtpd[4123]: "

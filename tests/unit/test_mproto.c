@@ -26,8 +26,8 @@
 
 #include <libmilter/mfapi.h>
 
-#include "mproto.h"
-#include "sockspec.h"
+#include "proxy/mproto.h"
+#include "proxy/sockspec.h"
 
 /* A string literal and its length, NUL bytes included. */
 #define IN(s) s, sizeof(s) - 1

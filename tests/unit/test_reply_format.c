@@ -1,5 +1,5 @@
 /*
- * test_reply_format - the formatter's guarantees (include/reply.h).
+ * test_reply_format - the formatter's guarantees (include/core/reply.h).
  *
  * One validator checks the wire text of every reply the tests produce:
  * one code on every line, '-' on all lines but the last, the enhanced code
@@ -11,10 +11,10 @@
  */
 #include "unit.h"
 
-#include "codetable.h"
-#include "reply.h"
-#include "template.h"
 #include "../replyline.h"
+#include "core/codetable.h"
+#include "core/replyfmt.h"
+#include "core/template.h"
 
 #define WIRE_CAP (REPLY_MAX_LINES * (REPLY_WIRE_MAX + 2) + 1)
 #define SQ_CAP   (REPLY_MAX_LINES * REPLY_WIRE_MAX + REPLY_TEXT_MAX * 2)

@@ -8,7 +8,7 @@
  */
 #include "unit.h"
 
-#include "reply.h"
+#include "core/reply.h"
 
 /* A string literal and its length, NUL bytes included. */
 #define IN(s) s, sizeof(s) - 1

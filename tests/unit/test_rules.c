@@ -13,8 +13,8 @@
 
 #include "unit.h"
 
-#include "config.h"
-#include "rules.h"
+#include "engine/config.h"
+#include "engine/rules.h"
 
 static char *dir;
 

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "session.h"
+#include "engine/config.h"
+#include "engine/session.h"
 
 #define MAX_MACROS 8
 

@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
-#include "uppool.h"
+#include "proxy/uppool.h"
 
 /* A connected socket; its peer in *peer. */
 static int

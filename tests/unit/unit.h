@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "diag.h"
+#include "core/diag.h"
 
 /* A soft check: report case cname and go on counting failures in nfail. */
 #define EXPECT(nfail, cname, cond, ...)                                        \
