@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "core/diag.h"
+#include "core/who.h"
 
 #define CAUSE_MAX          64 /* causes in one table */
 #define CAUSE_CODES_MAX    32 /* codes a cause applies to */
@@ -37,6 +38,7 @@ struct cause_entry {
 	const char *explanation; /* may hold ${capture:-default} */
 	const char *when;
 	const char *fix;
+	enum who who;                       /* who should act on it */
 	const char *codes[CAUSE_CODES_MAX]; /* "550", "5xx", "X.7.1" */
 	size_t ncodes;
 	const char *implied_by[CAUSE_CODES_MAX]; /* "X.1.1" */

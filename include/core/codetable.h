@@ -15,6 +15,7 @@
 
 #include "core/diag.h"
 #include "core/smtpcode.h"
+#include "core/who.h"
 
 #define CODE_ASSOC_MAX 16
 
@@ -29,6 +30,7 @@ struct code_entry {
 	const char *description;
 	const char *when;
 	const char *fix;
+	enum who who; /* who should act on it */
 	const char
 	    *assoc[CODE_ASSOC_MAX]; /* CODE_ENHANCED: "451", "5xx", "any" */
 	size_t nassoc;

@@ -33,6 +33,27 @@ enum lang_text {
 	LT_BASIC,    /* basic reply codes */
 	LT_ENHANCED, /* enhanced status codes */
 	LT_ACROSS,   /* comparisons across groups */
+	/* Who should act (the table's `who`), on pages and in bounces. */
+	LT_WHO,
+	LT_WHO_SENDER,
+	LT_WHO_SENDER_ADMIN,
+	LT_WHO_RECIPIENT,
+	LT_WHO_RECIPIENT_ADMIN,
+	LT_WHO_NOBODY,
+	/* Annotated bounces; %N stands for a number. */
+	LT_EXPLANATION,
+	LT_HELP,
+	LT_DSN_TITLE,
+	LT_DSN_FAILED_ONE,
+	LT_DSN_FAILED,
+	LT_DSN_DELAYED_ONE,
+	LT_DSN_DELAYED,
+	LT_DSN_BADGE_FAILED,
+	LT_DSN_BADGE_DELAYED,
+	LT_DSN_REPLY,
+	LT_DSN_RETRY,
+	LT_DSN_MORE,
+	LT_DSN_ORIGINAL,
 	LT_COUNT
 };
 
@@ -46,6 +67,9 @@ struct lang {
 /* The number of languages; language i (English first), NULL past the end. */
 size_t lang_count(void);
 const struct lang *lang_at(size_t);
+/* The text of who (core/who.h) in language L; "" for WHO_UNKNOWN. */
+const char *lang_who(const struct lang *L, int who);
+
 /* The language of code "ar", or NULL. */
 const struct lang *lang_find(const char *code);
 

@@ -23,6 +23,8 @@ enum link_form {
  */
 void html_code_link(struct html_page *, const struct code_entry *,
                     enum link_form);
+/* The "Who should act" section, in the page's language; none if unset. */
+void html_who(struct html_page *, enum who who);
 /* "550 vs 551", to the pair's comparison page. */
 void html_compare_link(struct html_page *, const struct code_pair *);
 /* The cause's title, to its page. */

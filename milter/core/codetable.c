@@ -298,8 +298,24 @@ set_code(struct loader *L, struct code_entry *e, const config_setting_t *g)
 }
 
 static const char *const entry_fields[] = {
-    "code", "name", "class", "description", "when", "fix", "basic",
+    "code", "name", "class", "description", "when", "fix", "who", "basic",
 };
+
+/* The `who` field of a code or a cause: one of the five words. */
+static int
+load_who(struct loader *L, enum who *out, const config_setting_t *f)
+{
+	const char *v = config_setting_type(f) == CONFIG_TYPE_STRING
+	                    ? config_setting_get_string(f)
+	                    : NULL;
+
+	if (v == NULL || (*out = who_parse(v)) == WHO_UNKNOWN) {
+		diag_add(L->d, L->file, line_of(f),
+		         "field 'who' must be one of %s", who_choices());
+		return -1;
+	}
+	return 0;
+}
 
 static const char **
 field_slot(struct code_entry *e, const char *name)
@@ -340,6 +356,11 @@ load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
 			assoc = f;
 			continue;
 		}
+		if (strcmp(config_setting_name(f), "who") == 0) {
+			if (load_who(L, &e->who, f) != 0)
+				bad = 1;
+			continue;
+		}
 		if ((slot = field_slot(e, config_setting_name(f))) == NULL) {
 			diag_add(L->d, L->file, line_of(f),
 			         "unknown field '%s'", config_setting_name(f));
@@ -349,7 +370,8 @@ load_entry(struct loader *L, struct code_entry *e, const config_setting_t *g)
 	}
 	for (k = 0; k < sizeof(entry_fields) / sizeof(entry_fields[0]); k++) {
 		slot = field_slot(e, entry_fields[k]);
-		if (slot != NULL && *slot == NULL &&
+		if ((slot != NULL || strcmp(entry_fields[k], "who") == 0) &&
+		    (slot == NULL || *slot == NULL) &&
 		    config_setting_get_member(g, entry_fields[k]) == NULL) {
 			diag_add(L->d, L->file, e->line, "missing field '%s'",
 			         entry_fields[k]);
@@ -390,7 +412,7 @@ cause_name_ok(const char *v)
 }
 
 static const char *const cause_fields[] = {
-    "name", "title", "explanation", "when", "fix", "codes", "patterns",
+    "name", "title", "explanation", "when", "fix", "who", "codes", "patterns",
 };
 
 static int
@@ -409,6 +431,8 @@ load_cause_field(struct loader *L, struct cause_entry *c,
 	if (strcmp(name, "patterns") == 0)
 		return load_strings(L, f, c->patterns, &c->npatterns,
 		                    CAUSE_PATTERNS_MAX, "patterns");
+	if (strcmp(name, "who") == 0)
+		return load_who(L, &c->who, f);
 	if (strcmp(name, "name") == 0)
 		slot = &c->name;
 	else if (strcmp(name, "title") == 0)

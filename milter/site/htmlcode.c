@@ -164,6 +164,7 @@ htmlpage_code(struct html_ctx *x, const struct lang *L,
 	html_section(&p, 2, "description", L->t[LT_DESC], e->description);
 	html_section(&p, 2, "when", L->t[LT_WHEN], e->when);
 	html_section(&p, 2, "fix", L->t[LT_FIX], e->fix);
+	html_who(&p, e->who);
 	code_causes(&p, x->t, e);
 	code_related(&p, x->t, e);
 	code_comparisons(&p, x, e);
@@ -238,6 +239,7 @@ htmlpage_cause(struct html_ctx *x, const struct lang *L,
 	cause_section(&p, "description", L->t[LT_DESC], c->explanation);
 	cause_section(&p, "when", L->t[LT_WHEN], c->when);
 	cause_section(&p, "fix", L->t[LT_FIX], c->fix);
+	html_who(&p, c->who);
 	cause_codes(&p, x->t, c);
 	return html_end(&p);
 }

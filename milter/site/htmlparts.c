@@ -47,6 +47,21 @@ html_section(struct html_page *p, int level, const char *id, const char *title,
 }
 
 void
+html_who(struct html_page *p, enum who who)
+{
+	const char *name = who_name(who);
+
+	if (name == NULL)
+		return;
+	fputs("<section aria-labelledby=\"who\">\n", p->f);
+	html_heading(p, 2, "who", p->L->t[LT_WHO]);
+	/* In the page's language: these words are ours, not the table's. */
+	fprintf(p->f, "<p class=\"who who-%s\">", name);
+	html_esc(p->f, lang_who(p->L, who));
+	fputs("</p>\n</section>\n", p->f);
+}
+
+void
 html_compare_link(struct html_page *p, const struct code_pair *c)
 {
 	char rel[HTML_REL_MAX];

@@ -106,6 +106,18 @@ print_wrapped(const char *text, int indent)
 	putchar('\n');
 }
 
+/* "Who should act", in English with the table's word for it. */
+static void
+print_who(enum who who)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "%s (%s)",
+	         lang_who(lang_find("en"), who), who_name(who));
+	printf("\nWho should act\n");
+	print_wrapped(line, 2);
+}
+
 static void
 explain_one(const struct looked_up *lu)
 {
@@ -130,6 +142,7 @@ explain_one(const struct looked_up *lu)
 	print_wrapped(e->when, 2);
 	printf("\nHow to fix\n");
 	print_wrapped(e->fix, 2);
+	print_who(e->who);
 }
 
 /* A cause, in the same sections as a code; placeholders at their default. */
@@ -153,6 +166,7 @@ explain_cause(const struct cause_entry *c)
 	printf("\nHow to fix\n");
 	cause_text_generic(c->fix, text, sizeof(text));
 	print_wrapped(text, 2);
+	print_who(c->who);
 }
 
 static int

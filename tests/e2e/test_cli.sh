@@ -76,6 +76,12 @@ for code in 550 5.1.1 4.1.1 X.1.1; do
 done
 expect_match "explain 4.1.1: the transient class" "$(explain_block "$OUT" 4.1.1)" '^Class: 4xx '
 expect_match "explain 5.1.1: the permanent class" "$(explain_block "$OUT" 5.1.1)" '^Class: 5xx '
+expect_match "explain 5.1.1: who should act, the sender" "$(explain_block "$OUT" 5.1.1)" \
+    '^Who should act$'
+expect_match "explain 5.1.1: the sender" "$(explain_block "$OUT" 5.1.1)" '^  The sender \(sender\)$'
+run ma explain 5.2.2 greylisted
+expect_match "explain 5.2.2: the recipient acts" "$OUT" '^  The recipient \(recipient\)$'
+expect_match "explain greylisted: nobody acts" "$OUT" '^  Nobody: the sending server retries by itself \(nobody\)$'
 
 run ma explain 571 junk 550
 expect_eq "explain 571 junk 550: exit 2" 2 "$RC"

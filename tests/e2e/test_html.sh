@@ -278,18 +278,18 @@ EVIL=$E2E_TMP/evil.conf
 cat >"$EVIL" <<'EOF'
 codes = (
   { code = "550"; name = "Evil <b>&amp; \"Name\""; class = "5xx Permanent Negative";
-    description = "<script>alert(\"x\")</script> & more."; when = "When a < b & c > d."; fix = "Fix 'it' \"now\"."; },
+    description = "<script>alert(\"x\")</script> & more."; when = "When a < b & c > d."; fix = "Fix 'it' \"now\"."; who = "sender"; },
   { code = "551"; name = "Other & Co"; class = "5xx Permanent Negative";
-    description = "D <i>italic</i>."; when = "W."; fix = "F."; },
+    description = "D <i>italic</i>."; when = "W."; fix = "F."; who = "sender"; },
   { code = "X.0.0"; name = "Other <Undefined>"; class = "X.0.XXX Other or Undefined Status";
-    description = "D."; when = "W."; fix = "F."; basic = [ "550" ]; },
+    description = "D."; when = "W."; fix = "F."; who = "sender"; basic = [ "550" ]; },
   { code = "X.7.1"; name = "Policy \"Refused\""; class = "X.7.XXX Security or Policy Status";
-    description = "D."; when = "W."; fix = "F."; basic = [ "550", "5xx" ]; }
+    description = "D."; when = "W."; fix = "F."; who = "sender"; basic = [ "550", "5xx" ]; }
 );
 causes = (
   { name = "evil-cause"; title = "Evil <em>Cause</em> & \"Co\""; codes = [ "550", "5xx" ];
     patterns = [ "evil (?<zone>[a-z.]+)" ];
-    explanation = "Listed on ${zone:-<the list> & co}."; when = "W <x>."; fix = "F & 'G'."; }
+    explanation = "Listed on ${zone:-<the list> & co}."; when = "W <x>."; fix = "F & 'G'."; who = "sender"; }
 );
 EOF
 chmod 600 "$EVIL"
@@ -362,8 +362,8 @@ else
     t550=$(ma explain 550 | head -n 1)
     cmp_title="SMTP 211 $(ma explain 211 | head -n 1 | cut -d' ' -f2-) vs 334 $(ma explain 334 | head -n 1 | cut -d' ' -f2-)"
     declare -A WANT_CODE=(
-        [en]="Description|When you see it|How to fix|Causes|Related codes|Comparisons"
-        [ar]="الوصف|متى تراه|كيفية الإصلاح|الأسباب|رموز ذات صلة|المقارنات")
+        [en]="Description|When you see it|How to fix|Who should act|Causes|Related codes|Comparisons"
+        [ar]="الوصف|متى تراه|كيفية الإصلاح|من عليه التصرف|الأسباب|رموز ذات صلة|المقارنات")
     ar_seed=$(seed_headings "$cmp_title" "الوصف")
     check "a seed page compares 211 and 334 in Arabic" "[ -n \"\$ar_seed\" ]"
     declare -A WANT_CMP=(

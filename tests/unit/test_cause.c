@@ -116,21 +116,23 @@ test_fixed_names(void **state)
 #define TABLE_HEAD                                                             \
 	"codes = (\n"                                                          \
 	"{ code = \"550\"; name = \"Not Taken\"; class = \"5xx Permanent "     \
-	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; },\n"  \
+	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; who "  \
+	"= \"sender\"; },\n"                                                   \
 	"{ code = \"451\"; name = \"Aborted\"; class = \"4xx Transient "       \
-	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; },\n"  \
+	"Negative\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; who "  \
+	"= \"sender\"; },\n"                                                   \
 	"{ code = \"X.0.0\"; name = \"Other\"; class = \"X.0.XXX Other or "    \
 	"Undefined Status\"; basic = [ ]; description = \"d.\"; when = "       \
-	"\"w.\"; fix = \"f.\"; },\n"                                           \
+	"\"w.\"; fix = \"f.\"; who = \"sender\"; },\n"                         \
 	"{ code = \"X.1.1\"; name = \"Bad Mailbox\"; class = \"X.1.XXX "       \
 	"Addressing Status\"; basic = [ ]; description = \"d.\"; when = "      \
-	"\"w.\"; fix = \"f.\"; }\n"                                            \
+	"\"w.\"; fix = \"f.\"; who = \"sender\"; }\n"                          \
 	");\n"
 /* line 7: "causes = (", then one cause a line from line 8 */
 #define CAUSE(name, codes, pats, expl)                                         \
 	"{ name = \"" name "\"; title = \"T\"; codes = [ " codes " ]; "        \
 	"patterns = [ " pats " ]; explanation = \"" expl "\"; when = \"w.\"; " \
-	"fix = \"f.\"; }"
+	"fix = \"f.\"; who = \"sender\"; }"
 
 static const struct {
 	const char *name;
@@ -181,8 +183,14 @@ static const struct {
     {"missing field",
      TABLE_HEAD "causes = (\n{ name = \"a\"; title = \"T\"; codes = [ "
                 "\"550\" ]; patterns = [ \"x\" ]; explanation = \"e.\"; "
-                "when = \"w.\"; });",
+                "when = \"w.\"; who = \"sender\"; });",
      "t.conf:8: cause: missing field 'fix'"},
+    {"bad who",
+     TABLE_HEAD "causes = (\n{ name = \"a\"; title = \"T\"; codes = [ "
+                "\"550\" ]; patterns = [ \"x\" ]; explanation = \"e.\"; "
+                "when = \"w.\"; fix = \"f.\"; who = \"postmaster\"; });",
+     "t.conf:8: field 'who' must be one of sender, sender-admin, recipient, "
+     "recipient-admin or nobody"},
 };
 
 static void
@@ -257,13 +265,14 @@ test_priority_and_codes(void **state)
 	    "causes = (\n"
 	    "{ name = \"first\"; title = \"T\"; codes = [ \"550\" ]; "
 	    "patterns = [ \"blocked\" ]; explanation = \"e.\"; when = \"w.\"; "
-	    "fix = \"f.\"; },\n"
+	    "fix = \"f.\"; who = \"sender\"; },\n"
 	    "{ name = \"second\"; title = \"T\"; codes = [ \"5xx\", \"4xx\" ]; "
 	    "patterns = [ \"blocked using\", \"temp\" ]; explanation = \"e.\"; "
-	    "when = \"w.\"; fix = \"f.\"; },\n"
+	    "when = \"w.\"; fix = \"f.\"; who = \"sender\"; },\n"
 	    "{ name = \"transient\"; title = \"T\"; codes = [ \"4xx\" ]; "
 	    "implied_by = [ \"X.1.1\" ]; patterns = [ \"later\" ]; "
-	    "explanation = \"e.\"; when = \"w.\"; fix = \"f.\"; }\n"
+	    "explanation = \"e.\"; when = \"w.\"; fix = \"f.\"; who = "
+	    "\"sender\"; }\n"
 	    ");");
 	int nfail = 0;
 

@@ -107,6 +107,12 @@ test_builtin(void **state)
 		EXPECT(nfail, e->code, strlen(e->name) <= 48,
 		       "name longer than 48 characters");
 		EXPECT(nfail, e->code, e->line > 0, "no line number");
+		/* Success and intermediate replies ask nothing of anyone. */
+		EXPECT(nfail, e->code,
+		       who_name(e->who) != NULL &&
+		           (e->kind != CODE_BASIC || e->basic >= 400 ||
+		            e->who == WHO_NOBODY),
+		       "who is %d", (int)e->who);
 	}
 	/* Out-of-range look-ups find nothing and do not crash. */
 	assert_null(codetable_basic(builtin, -1));
@@ -342,7 +348,8 @@ test_seeds(void **state)
 /* One entry on one line; extra goes before the closing brace. */
 #define ENT(code, name, cls, extra)                                            \
 	"{ code = \"" code "\"; name = \"" name "\"; class = \"" cls           \
-	"\"; description = \"d.\"; when = \"w.\"; fix = \"f.\";" extra " }"
+	"\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; who = "        \
+	"\"sender\";" extra " }"
 #define C4   "4xx Transient Negative"
 #define C5   "5xx Permanent Negative"
 #define S0   "X.0.XXX Other or Undefined Status"
@@ -381,7 +388,7 @@ static const struct bad bads[] = {
      "  class = \"" C5 "\";\n"
      "  description = \"d.\";\n"
      "  when = \"w.\";\n"
-     "  fix = \"f.\";\n"
+     "  fix = \"f.\"; who = \"sender\";\n"
      "  color = \"red\";\n"
      "}\n);\n",
      {"t.conf:10: unknown field 'color'"}},
@@ -393,16 +400,31 @@ static const struct bad bads[] = {
      "  class = \"" C5 "\";\n"
      "  description = \"d.\";\n"
      "  when = \"w.\";\n"
+     "  who = \"sender\";\n"
      "}\n);\n",
      {"t.conf:3: missing field 'fix'"}},
+    {"who: not one of the five",
+     "codes = (\n" E00 ",\n"
+     "{ code = \"550\"; name = \"N\"; class = \"" C5 "\";\n"
+     "  description = \"d.\"; when = \"w.\"; fix = \"f.\";\n"
+     "  who = \"the sender\"; }\n);\n",
+     {"t.conf:5: field 'who' must be one of sender, sender-admin, "
+      "recipient, recipient-admin or nobody"}},
+    {"who: not a string",
+     "codes = (\n" E00 ",\n"
+     "{ code = \"550\"; name = \"N\"; class = \"" C5 "\";\n"
+     "  description = \"d.\"; when = \"w.\"; fix = \"f.\"; who = 3; }\n);\n",
+     {"t.conf:4: field 'who' must be one of sender, sender-admin, "
+      "recipient, recipient-admin or nobody"}},
     {"missing fields",
      "codes = (\n" E00 ",\n{ code = \"550\"; name = \"N\"; }\n);\n",
      {"t.conf:3: missing field 'class'",
       "t.conf:3: missing field 'description'", "t.conf:3: missing field 'when'",
-      "t.conf:3: missing field 'fix'"}},
+      "t.conf:3: missing field 'fix'", "t.conf:3: missing field 'who'"}},
     {"missing code",
      "codes = (\n" E00 ",\n{ name = \"N\"; class = \"" C5
-     "\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; }\n);\n",
+     "\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; who = \"sender\"; "
+     "}\n);\n",
      {"t.conf:3: missing field 'code'"}},
     {"duplicate basic code",
      "codes = (\n" E00 ",\n" E550 ",\n" E550 "\n);\n",
@@ -474,20 +496,24 @@ static const struct bad bads[] = {
      {"t.conf:3: field 'name' has a character that is not printable ASCII"}},
     {"latin-1 in fix",
      "codes = (\n" E00 ",\n{ code = \"550\"; name = \"N\"; class = \"" C5
-     "\"; description = \"d.\"; when = \"w.\"; fix = \"caf\xe9.\"; }\n);\n",
+     "\"; description = \"d.\"; when = \"w.\"; fix = \"caf\xe9.\"; who = "
+     "\"sender\"; }\n);\n",
      {"t.conf:3: field 'fix' has a character that is not printable ASCII"}},
     {"tab in description",
      "codes = (\n" E00 ",\n{ code = \"550\"; name = \"N\"; class = \"" C5
-     "\"; description = \"a\\tb.\"; when = \"w.\"; fix = \"f.\"; }\n);\n",
+     "\"; description = \"a\\tb.\"; when = \"w.\"; fix = \"f.\"; who = "
+     "\"sender\"; }\n);\n",
      {"t.conf:3: field 'description' has a character that is not printable "
       "ASCII"}},
     {"line break in when",
      "codes = (\n" E00 ",\n{ code = \"550\"; name = \"N\"; class = \"" C5
-     "\"; description = \"d.\"; when = \"a\\nb.\"; fix = \"f.\"; }\n);\n",
+     "\"; description = \"d.\"; when = \"a\\nb.\"; fix = \"f.\"; who = "
+     "\"sender\"; }\n);\n",
      {"t.conf:3: field 'when' has a character that is not printable ASCII"}},
     {"empty text",
      "codes = (\n" E00 ",\n{ code = \"550\"; name = \"N\"; class = \"" C5
-     "\"; description = \"d.\"; when = \"w.\"; fix = \"\"; }\n);\n",
+     "\"; description = \"d.\"; when = \"w.\"; fix = \"\"; who = \"sender\"; "
+     "}\n);\n",
      {"t.conf:3: field 'fix' is empty"}},
     {"name too long",
      "codes = (\n" E00 ",\n" ENT(
@@ -497,7 +523,8 @@ static const struct bad bads[] = {
      {"t.conf:3: field 'name' is too long"}},
     {"field not a string",
      "codes = (\n" E00 ",\n{ code = \"550\"; name = 5; class = \"" C5
-     "\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; }\n);\n",
+     "\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; who = \"sender\"; "
+     "}\n);\n",
      {"t.conf:3: field 'name' must be a string"}},
     {"basic on a basic code",
      "codes = (\n" E00
@@ -523,7 +550,8 @@ static const struct bad bads[] = {
      {"t.conf:4: field 'basic' lists more than 16 codes"}},
     {"code not a string",
      "codes = (\n" E00 ",\n{ code = 550; name = \"N\"; class = \"" C5
-     "\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; }\n);\n",
+     "\"; description = \"d.\"; when = \"w.\"; fix = \"f.\"; who = \"sender\"; "
+     "}\n);\n",
      {"t.conf:3: field 'code' must be a string"}},
     {"associated code with no entry",
      "codes = (\n" E00 ",\n" E550
@@ -646,6 +674,7 @@ test_small_valid(void **state)
 	assert_int_equal(e->kind, CODE_BASIC);
 	assert_int_equal(e->line, 4);
 	assert_string_equal(e->name, "Mailbox Unavailable");
+	assert_int_equal(e->who, WHO_SENDER);
 	e = codetable_enhanced(t, 1, 1);
 	assert_non_null(e);
 	assert_int_equal(e->kind, CODE_ENHANCED);

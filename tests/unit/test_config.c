@@ -22,10 +22,10 @@ static char *dir;
 	"codes = (\n"                                                          \
 	"{ code = \"X.0.0\"; name = \"Other\"; class = \"X.0.XXX Other or "    \
 	"Undefined Status\"; description = \"d.\"; when = \"w.\"; fix = "      \
-	"\"f.\"; basic = [ ]; },\n"                                            \
+	"\"f.\"; who = \"sender\"; basic = [ ]; },\n"                          \
 	"{ code = \"550\"; name = \"Mailbox Unavailable\"; class = \"5xx "     \
 	"Permanent Negative\"; description = \"d.\"; when = \"w.\"; fix = "    \
-	"\"f.\"; }\n"                                                          \
+	"\"f.\"; who = \"sender\"; }\n"                                        \
 	");\n"
 
 /* The same with an error on line 3. */
@@ -33,10 +33,10 @@ static char *dir;
 	"codes = (\n"                                                          \
 	"{ code = \"X.0.0\"; name = \"Other\"; class = \"X.0.XXX Other or "    \
 	"Undefined Status\"; description = \"d.\"; when = \"w.\"; fix = "      \
-	"\"f.\"; basic = [ ]; },\n"                                            \
+	"\"f.\"; who = \"sender\"; basic = [ ]; },\n"                          \
 	"{ code = \"550\"; name = \"Mailbox Unavailable\"; class = \"5xx "     \
 	"Permanent Negative\"; description = \"d.\"; when = \"w.\"; fix = "    \
-	"\"f.\"; color = \"red\"; }\n"                                         \
+	"\"f.\"; who = \"sender\"; color = \"red\"; }\n"                       \
 	");\n"
 
 static int

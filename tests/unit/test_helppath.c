@@ -121,9 +121,10 @@ test_compare_one_line(void **state)
 	static const char text[] =
 	    "codes = ( { code = \"X.0.0\"; name = \"N\"; class = \"X.0.XXX "
 	    "Other or Undefined Status\"; description = \"D.\"; when = "
-	    "\"W.\"; fix = \"F.\"; basic = [ ]; }, { code = \"550\"; name = "
+	    "\"W.\"; fix = \"F.\"; who = \"sender\"; basic = [ ]; }, { code = "
+	    "\"550\"; name = "
 	    "\"N\"; class = \"5xx Permanent Negative\"; description = \"D.\"; "
-	    "when = \"W.\"; fix = \"F.\"; } );";
+	    "when = \"W.\"; fix = \"F.\"; who = \"sender\"; } );";
 	struct codetable *t;
 	struct code_ref r550, rx;
 	struct diag d;
