@@ -339,7 +339,7 @@ soak:
 	@bash tests/bench/soak.sh
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/replycheck
 	@bash tests/e2e/demo.sh
 
 install: all
