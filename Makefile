@@ -32,7 +32,7 @@ DESTDIR	?=
 # build a sanitized tree in a folder of its own.
 BUILD	:= build
 SANITIZE :=
-PKGS	:= milter libconfig libpcre2-8
+PKGS	:= milter libconfig libpcre2-8 gmime-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
@@ -54,10 +54,11 @@ endif
 # in layer order, so that a call from a lower layer to a higher one does
 # not link. From the top:
 #
-#   main -> tools -> site -> daemon -> proxy -> engine -> core
+#   main -> tools -> site -> daemon -> proxy -> bounce -> engine -> core
 #
-# tools uses site and engine; site uses core; daemon uses proxy and
-# engine; proxy uses engine; engine uses core; core uses only libraries.
+# tools uses site, bounce and engine; site uses core; daemon uses proxy,
+# bounce and engine; proxy uses bounce and engine; bounce uses engine;
+# engine uses core; core uses only libraries.
 
 CORE_SRCS := $(addprefix milter/core/, bug.c sbuf.c diag.c cfgfile.c \
 	smtpcode.c codetable.c cause.c prefilter.c reply.c replyfmt.c \
@@ -69,17 +70,20 @@ PROXY_SRCS := $(addprefix milter/proxy/, mproto.c sockspec.c macrolist.c \
 DAEMON_SRCS := $(addprefix milter/daemon/, daemon.c callbacks.c)
 SITE_SRCS := $(addprefix milter/site/, compare.c related.c html.c \
 	htmlparts.c htmlindex.c htmlcode.c htmlcompare.c htmlsite.c site_css.S)
-TOOLS_SRCS := $(addprefix milter/tools/, cli.c footermap.c logscan.c)
+BOUNCE_SRCS := $(addprefix milter/bounce/, dsnparse.c dsnexplain.c dsntext.c \
+	dsnhtml.c dsnrewrite.c dsncollect.c)
+TOOLS_SRCS := $(addprefix milter/tools/, cli.c footermap.c logscan.c dsncmd.c)
 # Linked into the milter binary only (see milter/daemon/sigwait.c).
 MAIN_SRCS := milter/main.c milter/daemon/sigwait.c
 
-LAYERS	:= tools site daemon proxy engine core
+LAYERS	:= tools site daemon proxy bounce engine core
 obj_of	 = $(patsubst milter/%,$(BUILD)/obj/%.o,$(basename $(1)))
 lib_of	 = $(patsubst %,$(BUILD)/lib/lib%.a,$(1))
 
 CORE_OBJS   := $(call obj_of,$(CORE_SRCS))
 ENGINE_OBJS := $(call obj_of,$(ENGINE_SRCS))
 PROXY_OBJS  := $(call obj_of,$(PROXY_SRCS))
+BOUNCE_OBJS := $(call obj_of,$(BOUNCE_SRCS))
 DAEMON_OBJS := $(call obj_of,$(DAEMON_SRCS))
 SITE_OBJS   := $(call obj_of,$(SITE_SRCS))
 TOOLS_OBJS  := $(call obj_of,$(TOOLS_SRCS))
@@ -89,13 +93,15 @@ MAIN_OBJS   := $(call obj_of,$(MAIN_SRCS))
 # those below it, and the libraries they use.
 DOWN_core   := core
 DOWN_engine := engine core
-DOWN_proxy  := proxy engine core
-DOWN_daemon := daemon proxy engine core
+DOWN_bounce := bounce engine core
+DOWN_proxy  := proxy bounce engine core
+DOWN_daemon := daemon proxy bounce engine core
 DOWN_site   := site core
-DOWN_tools  := tools site engine core
+DOWN_tools  := tools site bounce engine core
 DOWN_all    := $(LAYERS)
 LIBS_core   := $(shell pkg-config --libs libconfig libpcre2-8 2>/dev/null)
 LIBS_engine := -lpthread
+LIBS_bounce := $(shell pkg-config --libs gmime-3.0 2>/dev/null)
 LIBS_proxy  := -lpthread
 LIBS_daemon := $(shell pkg-config --libs milter 2>/dev/null) -lpthread
 archives_of  = $(call lib_of,$(DOWN_$(1)))
@@ -107,7 +113,8 @@ BIN	:= $(BUILD)/milter-annotate
 # Debian packages: to build, then to test (real MTAs and an SMTP client;
 # for the help site: a validator, headless Chromium driven over WebDriver
 # with curl and jq, and fonts with Arabic and Chinese glyphs).
-DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev
+DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev \
+	     libgmime-3.0-dev
 DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang valgrind \
 	     tidy chromium chromium-driver curl jq fonts-dejavu-core \
 	     fonts-wqy-microhei
@@ -137,6 +144,7 @@ $(BUILD)/obj/site/site_css.o: milter/site/site_css.S milter/site/site.css
 $(call lib_of,core):   $(CORE_OBJS)
 $(call lib_of,engine): $(ENGINE_OBJS)
 $(call lib_of,proxy):  $(PROXY_OBJS)
+$(call lib_of,bounce): $(BOUNCE_OBJS)
 $(call lib_of,daemon): $(DAEMON_OBJS)
 $(call lib_of,site):   $(SITE_OBJS)
 $(call lib_of,tools):  $(TOOLS_OBJS)

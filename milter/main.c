@@ -30,6 +30,8 @@ usage(FILE *fp)
 	    "[--lang en,ar,ru,zh] [--base-url URL]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] logscan [--json] "
 	    "[--summary] [-F] [FILE...]\n"
+	    "       milter-annotate [-c FILE] [-T FILE] dsn [--html FILE] "
+	    "[FILE]\n"
 	    "\n"
 	    "  -c FILE    configuration (default %s)\n"
 	    "  -f         stay in the foreground and log to standard error\n"

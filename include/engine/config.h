@@ -21,6 +21,16 @@
 /* help_url when only help_base_url is set: export html's file names. */
 #define HELP_URL_DEFAULT "${help_base_url}/en/${page}"
 
+/*
+ * Bounces larger than dsn_max_size pass unchanged. The default holds any
+ * bounce Postfix makes (it returns at most bounce_size_limit, 50 KB, of
+ * the message) twenty times over, and most other servers' notifications
+ * with the message they return; it is also the most a session buffers.
+ */
+#define DSN_MAX_SIZE_DEFAULT (1024 * 1024)
+#define DSN_MAX_SIZE_MIN     1024
+#define DSN_MAX_SIZE_MAX     (64 * 1024 * 1024)
+
 #define CONFIG_DEFAULT_PATH   "/etc/milter-annotate.conf"
 #define CONFIG_DEFAULT_SOCKET "unix:/run/milter-annotate/milter-annotate.sock"
 
@@ -47,8 +57,17 @@ struct config {
 	enum on_error on_upstream_error; /* default tempfail */
 	int upstream_timeout;            /* seconds per upstream exchange */
 	bool upstream_reuse; /* keep upstream connections (SMFIC_QUIT_NC) */
-	config_t cfg;        /* owns the strings above */
-	unsigned refs;       /* sessions holding it, plus one while current */
+	bool dsn;            /* explain delivery status notifications */
+	const char *dsn_language; /* their headings and labels: "en" */
+	size_t dsn_max_size;      /* larger ones pass unchanged */
+	/*
+	 * The help link's template in bounces: help_url, or, when that was
+	 * left to its default, the same in dsn_language's folder.
+	 */
+	const char *dsn_help_url;
+	char dsn_help_url_buf[64];
+	config_t cfg;  /* owns the strings above */
+	unsigned refs; /* sessions holding it, plus one while current */
 };
 
 /*

@@ -29,6 +29,25 @@ struct log_annotation {
 	bool fallback; /* annotation failed: the original reply was sent */
 };
 
+/* One recipient of an annotated delivery status notification. */
+struct log_dsn_rcpt {
+	const char *rcpt;
+	const char *action; /* "failed", "delayed" */
+	const char *status; /* "5.1.1" */
+	const char *cause;  /* NULL: "none" */
+	const char *code;   /* the table entry used: "X.1.1" */
+};
+
+/* A delivery status notification seen: annotated, or passed unchanged. */
+struct log_dsn {
+	const char *queue_id;
+	bool annotated;
+	const char *why; /* passed unchanged: the reason */
+	size_t nrcpt;    /* explained, in rcpt[] */
+	size_t more;     /* failed or delayed beyond them */
+	const struct log_dsn_rcpt *rcpt;
+};
+
 /* Where and how to log: the configuration's, or -f's standard error. */
 struct log_dest {
 	enum log_target target;
@@ -47,6 +66,15 @@ void log_msg(struct log_dest, int prio, const char *fmt, ...)
  * the line's bound. Logging never fails the caller.
  */
 void log_annotation(struct log_dest, const struct log_annotation *);
+/*
+ * One line for a DSN, source=dsn: "annotated ... recipients=N" then, for
+ * each recipient, rcpt, action, status, cause and code (text: in that
+ * order, repeated; JSON: a "recipients" array of objects); or
+ * "dsn-unchanged ... reason=..." when it was passed as it came. Cut at
+ * the line's bound like every line; never fails the caller.
+ */
+void log_dsn(struct log_dest, const struct log_dsn *);
+
 /* Quote v for a key=value line or a JSON string, into dst (bounded). */
 void log_quote(enum log_format, const char *v, char *dst, size_t cap);
 

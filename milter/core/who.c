@@ -6,10 +6,8 @@
 #include "core/who.h"
 
 static const char *const names[WHO_COUNT] = {
-    [WHO_SENDER] = "sender",
-    [WHO_SENDER_ADMIN] = "sender-admin",
-    [WHO_RECIPIENT] = "recipient",
-    [WHO_RECIPIENT_ADMIN] = "recipient-admin",
+    [WHO_SENDER] = "sender",       [WHO_SENDER_ADMIN] = "sender-admin",
+    [WHO_RECIPIENT] = "recipient", [WHO_RECIPIENT_ADMIN] = "recipient-admin",
     [WHO_NOBODY] = "nobody",
 };
 

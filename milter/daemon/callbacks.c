@@ -1,18 +1,31 @@
 /*
  * callbacks - libmilter's entry points, kept thin: each one finds its
  * session and hands the stage to session.c, then maps the decision to a
- * libmilter status.
+ * libmilter status. A message from the null sender that says it is a
+ * delivery status notification is also gathered (bounce/dsncollect.h)
+ * and, at its end, replaced by its annotated form; nothing on that path
+ * refuses it.
  */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libmilter/mfapi.h>
 
+#include "bounce/dsncollect.h"
 #include "daemon/callbacks.h"
 #include "engine/confstore.h"
 #include "engine/session.h"
 
 static struct session_env env;
+
+/* What libmilter keeps for a connection. */
+struct conn {
+	struct session s;
+	struct dsn_collect dsn;
+	bool skip_ok; /* the MTA takes SMFIS_SKIP for the body */
+};
 
 static const char *
 io_macro(void *ctx, const char *name)
@@ -66,10 +79,29 @@ status_of(enum action a)
 	}
 }
 
+static struct conn *
+conn_of(SMFICTX *ctx)
+{
+	return (struct conn *)smfi_getpriv(ctx);
+}
+
 static struct session *
 session_of(SMFICTX *ctx)
 {
-	return (struct session *)smfi_getpriv(ctx);
+	struct conn *c = conn_of(ctx);
+
+	return c != NULL ? &c->s : NULL;
+}
+
+/* Whether the configuration in force explains bounces. */
+static bool
+dsn_on(void)
+{
+	struct config *c = confstore_hold();
+	bool on = c != NULL && c->dsn;
+
+	confstore_drop(c);
+	return on;
 }
 
 static sfsistat
@@ -77,16 +109,31 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
              unsigned long f3, unsigned long *pf0, unsigned long *pf1,
              unsigned long *pf2, unsigned long *pf3)
 {
+	struct conn *c;
 	const char *list;
 	int i;
 
 	(void)f2;
 	(void)f3;
-	/* No changes to messages: milter-annotate only answers. */
-	*pf0 = f0 & SMFIF_SETSYMLIST;
 	/* Be told of the recipients the MTA rejects itself, to log them. */
-	*pf1 = f1 & (SMFIP_RCPT_REJ | SMFIP_NOBODY | SMFIP_NOEOH |
-	             SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	*pf1 = f1 & (SMFIP_RCPT_REJ | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	if (dsn_on()) {
+		/* A bounce's body is replaced and marked: ask for that, and
+		 * to skip the body of everything else (noted for the body
+		 * callback: a connection's state starts here). */
+		*pf0 = f0 & (SMFIF_SETSYMLIST | SMFIF_ADDHDRS | SMFIF_CHGBODY);
+		*pf1 |= f1 & SMFIP_SKIP;
+		if ((f1 & SMFIP_SKIP) && conn_of(ctx) == NULL &&
+		    (c = calloc(1, sizeof(*c))) != NULL) {
+			c->skip_ok = true;
+			if (smfi_setpriv(ctx, c) != MI_SUCCESS)
+				free(c);
+		}
+	} else {
+		/* Only answers: no body, no change to messages. */
+		*pf0 = f0 & SMFIF_SETSYMLIST;
+		*pf1 |= f1 & (SMFIP_NOBODY | SMFIP_NOEOH);
+	}
 	*pf2 = *pf3 = 0;
 	/* SESSION_MACRO_* follow SMFIM_*, from SMFIM_CONNECT (0). */
 	for (i = 0; (f0 & SMFIF_SETSYMLIST) && i < SESSION_MACRO_STAGES; i++)
@@ -99,9 +146,15 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct config *c = confstore_hold();
-	struct session *s;
+	struct conn *s = conn_of(ctx);
+	bool skip_ok = s != NULL && s->skip_ok;
 
-	if (c == NULL || (s = malloc(sizeof(*s))) == NULL) {
+	/* Made at negotiation (SMFIP_SKIP noted), or now. */
+	if (s == NULL)
+		s = malloc(sizeof(*s));
+	if (c == NULL || s == NULL) {
+		smfi_setpriv(ctx, NULL);
+		free(s);
 		if (c != NULL) {
 			log_msg(config_log_dest(c, env.force_stderr), LOG_ERR,
 			        "error=out-of-memory stage=connect");
@@ -114,13 +167,15 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		}
 		return SMFIS_ACCEPT;
 	}
-	session_init(s, c, &env, ctx);
+	session_init(&s->s, c, &env, ctx);
+	dsn_collect_init(&s->dsn, c->dsn_max_size);
+	s->skip_ok = skip_ok;
 	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 		confstore_drop(c);
 		free(s);
 		return SMFIS_ACCEPT;
 	}
-	return status_of(session_connect(s, host, sa));
+	return status_of(session_connect(&s->s, host, sa));
 }
 
 static sfsistat
@@ -134,9 +189,12 @@ cb_helo(SMFICTX *ctx, char *helo)
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct session *s = session_of(ctx);
+	struct conn *c = conn_of(ctx);
 
-	return s ? status_of(session_mail(s, argv[0])) : SMFIS_CONTINUE;
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	dsn_collect_sender(&c->dsn, argv[0]);
+	return status_of(session_mail(&c->s, argv[0]));
 }
 
 static sfsistat
@@ -150,44 +208,105 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
-	struct session *s = session_of(ctx);
+	struct conn *c = conn_of(ctx);
 
-	return s ? status_of(session_header(s, name, value)) : SMFIS_CONTINUE;
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	dsn_collect_header(&c->dsn, name, value);
+	return status_of(session_header(&c->s, name, value));
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+
+	if (c != NULL)
+		dsn_collect_eoh(&c->dsn);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	struct conn *c = conn_of(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (!dsn_collect_wants_body(&c->dsn))
+		return c->skip_ok ? SMFIS_SKIP : SMFIS_CONTINUE;
+	dsn_collect_body(&c->dsn, (const char *)p, n);
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * The message was not refused: a bounce is annotated now. A body set in
+ * part would leave half a report, so the body goes first, whole, and the
+ * mark after it; any failure leaves the bounce as it came, logged.
+ */
+static void
+annotate_dsn(SMFICTX *ctx, struct conn *c)
+{
+	struct log_dest d = config_log_dest(c->s.cfg, env.force_stderr);
+	struct dsn_result res;
+
+	if (dsn_collect_finish(&c->dsn, c->s.cfg, c->s.queue_id, &res) ==
+	    DSN_ANNOTATED) {
+		if (res.len > INT_MAX ||
+		    smfi_replacebody(ctx, (unsigned char *)res.body,
+		                     (int)res.len) != MI_SUCCESS) {
+			res.outcome = DSN_UNCHANGED;
+			snprintf(res.why, sizeof(res.why), "%s",
+			         "the MTA did not take the new body");
+		} else if (smfi_addheader(ctx, DSN_HEADER, DSN_MARK) !=
+		           MI_SUCCESS)
+			log_msg(d, LOG_WARNING,
+			        "dsn-unmarked queue_id=%s reason=\"the MTA did "
+			        "not take the X-Annotated-By header\"",
+			        c->s.queue_id[0] ? c->s.queue_id : "-");
+	}
+	dsn_log(d, &res, c->s.queue_id[0] ? c->s.queue_id : NULL);
+	dsn_result_free(&res);
 }
 
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
-	struct session *s = session_of(ctx);
-
+	struct conn *c = conn_of(ctx);
 	sfsistat st;
 
-	if (s == NULL)
+	if (c == NULL)
 		return SMFIS_CONTINUE;
-	st = status_of(session_eom(s));
-	session_end_message(s);
+	st = status_of(session_eom(&c->s));
+	if (st == SMFIS_CONTINUE)
+		annotate_dsn(ctx, c);
+	dsn_collect_reset(&c->dsn);
+	session_end_message(&c->s);
 	return st;
 }
 
 static sfsistat
 cb_abort(SMFICTX *ctx)
 {
-	struct session *s = session_of(ctx);
+	struct conn *c = conn_of(ctx);
 
-	if (s != NULL)
-		session_end_message(s);
+	if (c != NULL) {
+		dsn_collect_reset(&c->dsn);
+		session_end_message(&c->s);
+	}
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
-	struct session *s = session_of(ctx);
+	struct conn *c = conn_of(ctx);
 
-	if (s != NULL) {
+	if (c != NULL) {
 		smfi_setpriv(ctx, NULL);
-		confstore_drop(s->cfg);
-		free(s);
+		dsn_collect_reset(&c->dsn);
+		confstore_drop(c->s.cfg);
+		free(c);
 	}
 	return SMFIS_CONTINUE;
 }
@@ -195,12 +314,14 @@ cb_close(SMFICTX *ctx)
 static struct smfiDesc desc = {
     .xxfi_name = "milter-annotate",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_SETSYMLIST,
+    .xxfi_flags = SMFIF_SETSYMLIST | SMFIF_ADDHDRS | SMFIF_CHGBODY,
     .xxfi_connect = cb_connect,
     .xxfi_helo = cb_helo,
     .xxfi_envfrom = cb_envfrom,
     .xxfi_envrcpt = cb_envrcpt,
     .xxfi_header = cb_header,
+    .xxfi_eoh = cb_eoh,
+    .xxfi_body = cb_body,
     .xxfi_eom = cb_eom,
     .xxfi_abort = cb_abort,
     .xxfi_close = cb_close,

@@ -24,6 +24,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "bounce/dsn.h"
 #include "daemon/callbacks.h"
 #include "daemon/daemon.h"
 #include "engine/confstore.h"
@@ -379,6 +380,8 @@ daemon_main(const struct options *o)
 	}
 	confstore_swap(c);
 	detach_done();
+	/* GMime sets up its tables once, before any thread runs. */
+	dsn_init();
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -391,18 +394,19 @@ daemon_main(const struct options *o)
 		        "milter-annotate: cannot start signal thread\n");
 		return 1;
 	}
-	log_msg(
-	    config_log_dest(c, o->foreground), LOG_NOTICE,
-	    "starting: listening on %s, %zu codes, %zu rules, %zu causes%s%s",
-	    D.socket, codetable_size(c->table), rules_count(c->rules),
-	    codetable_ncauses(c->table), D.proxy ? ", proxy to " : "",
-	    D.proxy ? c->upstream : "");
+	log_msg(config_log_dest(c, o->foreground), LOG_NOTICE,
+	        "starting: listening on %s, %zu codes, %zu rules, %zu causes, "
+	        "dsn %s%s%s",
+	        D.socket, codetable_size(c->table), rules_count(c->rules),
+	        codetable_ncauses(c->table), c->dsn ? "on" : "off",
+	        D.proxy ? ", proxy to " : "", D.proxy ? c->upstream : "");
 	if (D.proxy)
 		rc = proxy_serve(D.lfd, &penv, &D.stop) == 0 ? MI_SUCCESS
 		                                             : MI_FAILURE;
 	else
 		rc = smfi_main();
 	log_msg(dest_now(), LOG_NOTICE, "stopping");
+	dsn_shutdown();
 	remove_file(unix_path(D.socket));
 	remove_file(D.pidfile);
 	return rc == MI_SUCCESS ? 0 : 1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/cfgfile.h"
+#include "core/lang.h"
 #include "core/template.h"
 #include "engine/config.h"
 #include "engine/rules.h"
@@ -275,6 +276,43 @@ set_upstream_reuse(struct cload *L, const config_setting_t *s)
 }
 
 static int
+set_dsn(struct cload *L, const config_setting_t *s)
+{
+	static const char *const v[] = {"off", "on", NULL};
+	int i = get_choice(L, s, v, "must be \"on\" or \"off\"");
+
+	if (i < 0)
+		return -1;
+	L->c->dsn = i == 1;
+	return 0;
+}
+
+static int
+set_dsn_language(struct cload *L, const config_setting_t *s)
+{
+	const char *v = get_string(L, s);
+
+	if (v == NULL)
+		return -1;
+	if (lang_find(v) == NULL)
+		return bad(L, s,
+		           "must be one of \"en\", \"ar\", \"ru\", \"zh\"");
+	L->c->dsn_language = v;
+	return 0;
+}
+
+static int
+set_dsn_max_size(struct cload *L, const config_setting_t *s)
+{
+	int v;
+
+	if (get_int(L, s, DSN_MAX_SIZE_MIN, DSN_MAX_SIZE_MAX, &v) != 0)
+		return -1;
+	L->c->dsn_max_size = (size_t)v;
+	return 0;
+}
+
+static int
 set_template(struct cload *L, const config_setting_t *s, const char **dst,
              bool allow_reference)
 {
@@ -372,6 +410,9 @@ static const struct {
     {"on_upstream_error", set_on_upstream_error},
     {"upstream_timeout", set_upstream_timeout},
     {"upstream_reuse", set_upstream_reuse},
+    {"dsn", set_dsn},
+    {"dsn_language", set_dsn_language},
+    {"dsn_max_size", set_dsn_max_size},
 };
 
 static void
@@ -385,6 +426,9 @@ apply_defaults(struct config *c)
 	c->on_error = ON_ERROR_CONTINUE;
 	c->on_upstream_error = ON_ERROR_TEMPFAIL;
 	c->upstream_timeout = 10;
+	c->dsn = true;
+	c->dsn_language = "en";
+	c->dsn_max_size = DSN_MAX_SIZE_DEFAULT;
 }
 
 static int
@@ -411,8 +455,13 @@ apply_settings(struct cload *L)
 			failed = 1;
 	}
 	/* The help site's addresses, when only its location is given. */
-	if (L->c->site.help_url == NULL && L->c->site.help_base_url != NULL)
+	L->c->dsn_help_url = L->c->site.help_url;
+	if (L->c->site.help_url == NULL && L->c->site.help_base_url != NULL) {
 		L->c->site.help_url = HELP_URL_DEFAULT;
+		snprintf(L->c->dsn_help_url_buf, sizeof(L->c->dsn_help_url_buf),
+		         "${help_base_url}/%s/${page}", L->c->dsn_language);
+		L->c->dsn_help_url = L->c->dsn_help_url_buf;
+	}
 	return failed ? -1 : 0;
 }
 

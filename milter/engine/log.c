@@ -382,3 +382,80 @@ log_annotation(struct log_dest d, const struct log_annotation *a)
 	}
 	emit(d, a->fallback ? LOG_WARNING : LOG_INFO, buf, n);
 }
+
+/* A JSON punctuation run ("[{", "},{", "}]") when the line has room. */
+static size_t
+add_raw(char *line, size_t n, size_t cap, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (n >= cap || n + k >= cap)
+		return cap; /* cut */
+	memcpy(line + n, s, k + 1);
+	return n + k;
+}
+
+/* The recipients of a DSN: repeated keys (text) or an array (JSON). */
+static size_t
+add_dsn_rcpts(char *line, size_t n, size_t cap, enum log_format f,
+              const struct log_dsn *a)
+{
+	const struct log_dsn_rcpt *r;
+	size_t i;
+
+	if (f == LOG_FORMAT_JSON)
+		n = add_raw(line, n, cap, ",\"recipients\":[");
+	for (i = 0; i < a->nrcpt && n < cap; i++) {
+		r = &a->rcpt[i];
+		if (f == LOG_FORMAT_JSON) {
+			/* Each object opens with its number: add_field puts
+			 * a comma before every field. */
+			char head[32];
+
+			snprintf(head, sizeof(head), "%s{\"n\":%zu",
+			         i > 0 ? "," : "", i + 1);
+			n = add_raw(line, n, cap, head);
+		}
+		n = add_field(line, n, cap, f, "rcpt", r->rcpt);
+		n = add_field(line, n, cap, f, "action", r->action);
+		n = add_field(line, n, cap, f, "status", r->status);
+		n = add_field(line, n, cap, f, "cause",
+		              r->cause != NULL ? r->cause : "none");
+		n = add_field(line, n, cap, f, "code", r->code);
+		if (f == LOG_FORMAT_JSON)
+			n = add_raw(line, n, cap, "}");
+	}
+	if (f == LOG_FORMAT_JSON)
+		n = add_raw(line, n, cap, "]");
+	return n;
+}
+
+void
+log_dsn(struct log_dest d, const struct log_dsn *a)
+{
+	char buf[LOG_HEAD + LINE_MAX_LEN], *line = buf + LOG_HEAD, num[24];
+	size_t n = 0, cap = LINE_MAX_LEN - 2;
+	enum log_format f = d.format;
+	const char *event = a->annotated ? "annotated" : "dsn-unchanged";
+
+	if (f == LOG_FORMAT_JSON)
+		n = add_raw(line, n, cap, "{\"event\":\"");
+	n = add_raw(line, n, cap, event);
+	if (f == LOG_FORMAT_JSON)
+		n = add_raw(line, n, cap, "\"");
+	n = add_field(line, n, cap, f, "queue_id", a->queue_id);
+	n = add_field(line, n, cap, f, "source", "dsn");
+	if (a->annotated) {
+		snprintf(num, sizeof(num), "%zu", a->nrcpt + a->more);
+		n = add_field(line, n, cap, f, "recipients", num);
+		n = add_dsn_rcpts(line, n, cap, f, a);
+	} else
+		n = add_field(line, n, cap, f, "reason", a->why);
+	if (n >= cap)
+		n = cap - 1;
+	else if (f == LOG_FORMAT_JSON)
+		n = add_raw(line, n, cap, "}");
+	if (n >= cap)
+		n = cap - 1;
+	emit(d, a->annotated ? LOG_INFO : LOG_NOTICE, buf, n);
+}

@@ -19,6 +19,7 @@
 #include "core/template.h"
 #include "site/compare.h"
 #include "tools/cli.h"
+#include "tools/dsncmd.h"
 #include "site/htmlsite.h"
 #include "tools/footermap.h"
 #include "tools/logscan.h"
@@ -112,8 +113,8 @@ print_who(enum who who)
 {
 	char line[128];
 
-	snprintf(line, sizeof(line), "%s (%s)",
-	         lang_who(lang_find("en"), who), who_name(who));
+	snprintf(line, sizeof(line), "%s (%s)", lang_who(lang_find("en"), who),
+	         who_name(who));
 	printf("\nWho should act\n");
 	print_wrapped(line, 2);
 }
@@ -494,6 +495,7 @@ static const struct {
     {"explain", cmd_explain},   {"compare", cmd_compare},
     {"annotate", cmd_annotate}, {"classify", cmd_annotate},
     {"export", cmd_export},     {"logscan", logscan_main},
+    {"dsn", dsncmd_main},
 };
 
 int

@@ -5,10 +5,11 @@ Each folder of milter/ (its headers under include/ by the same name) may
 include only itself and the folders below it (milter/README):
 
     main   -> daemon, tools
-    tools  -> site, engine
+    tools  -> site, bounce, engine
     site   -> engine, core
-    daemon -> proxy, engine
-    proxy  -> engine
+    daemon -> proxy, bounce, engine
+    proxy  -> bounce, engine
+    bounce -> engine
     engine -> core
     core   -> (libraries only)
 
@@ -23,10 +24,11 @@ import sys
 
 ALLOWED = {
     "main": {"daemon", "tools"},
-    "tools": {"site", "engine"},
+    "tools": {"site", "bounce", "engine"},
     "site": {"engine", "core"},
-    "daemon": {"proxy", "engine"},
-    "proxy": {"engine"},
+    "daemon": {"proxy", "bounce", "engine"},
+    "proxy": {"bounce", "engine"},
+    "bounce": {"engine"},
     "engine": {"core"},
     "core": set(),
 }
