@@ -23,6 +23,7 @@ struct dsn_collect {
 	bool marked;    /* X-Annotated-By seen: annotated before */
 	bool too_big;   /* more than max bytes came */
 	bool eoh;       /* the headers are complete */
+	size_t hdr_len; /* their length, the blank line included */
 	char *buf;      /* headers, blank line, body; NULL until needed */
 	size_t len, cap;
 };
@@ -48,6 +49,12 @@ bool dsn_collect_wants_body(const struct dsn_collect *);
 
 /* A chunk of the body (CRLF line endings, as the MTA sends it). */
 void dsn_collect_body(struct dsn_collect *, const char *p, size_t n);
+
+/*
+ * The body another milter put in place of the one that came (proxy mode:
+ * the upstream's SMFIR_REPLBODY, whole): the report is annotated on it.
+ */
+void dsn_collect_replace_body(struct dsn_collect *, const char *p, size_t n);
 
 /*
  * At the end of the message: annotate what was gathered. Returns the

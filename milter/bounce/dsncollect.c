@@ -110,6 +110,16 @@ dsn_collect_eoh(struct dsn_collect *dc)
 {
 	dc->eoh = true;
 	put(dc, "\r\n", 2);
+	dc->hdr_len = dc->len;
+}
+
+void
+dsn_collect_replace_body(struct dsn_collect *dc, const char *p, size_t n)
+{
+	if (!dsn_collect_wants_body(dc) || !dc->eoh)
+		return;
+	dc->len = dc->hdr_len;
+	put(dc, p, n);
 }
 
 bool

@@ -32,6 +32,7 @@
 #include <libmilter/mfapi.h>
 
 #include "engine/log.h"
+#include "bounce/dsncollect.h"
 #include "proxy/macrolist.h"
 #include "proxy/mproto.h"
 #include "proxy/proxy.h"
@@ -93,6 +94,20 @@ struct proxy {
 	int at_endm; /* its last step: end of message, answered continue */
 	char *y; /* the annotated reply on the wire, YCAP; made when needed */
 	size_t ylen;
+	/*
+	 * Bounces (dsn on, and the MTA lets us change bodies): the message
+	 * gathered, and the upstream's own new body, held at end of message
+	 * so that the report is annotated after the upstream's changes.
+	 */
+	int dsn_on;
+	int eom_dsn; /* this end of message is a candidate report's */
+	struct dsn_collect dsn;
+	struct {
+		char *buf;
+		size_t len, cap;
+		int used; /* the upstream replaced the body */
+		int over; /* ...with more than dsn_max_size: relayed */
+	} ub;
 };
 
 /* The session's view of libmilter, served from the proxy's state. */
@@ -318,6 +333,140 @@ proxy_to_mta(struct proxy *p, char cmd, const void *data, size_t len)
 	return mproto_write(p->mta, p->mta_ms, cmd, data, len);
 }
 
+/* Bounces. */
+
+/* What the MTA tells of a message, for the report collector. */
+static void
+proxy_dsn_feed(struct proxy *p, const struct mpacket *pkt)
+{
+	const char *str[2];
+
+	if (!p->dsn_on)
+		return;
+	switch (pkt->cmd) {
+	case SMFIC_MAIL:
+		if (mproto_strings(pkt, 0, str, 1) == 1)
+			dsn_collect_sender(&p->dsn, str[0]);
+		break;
+	case SMFIC_HEADER:
+		if (mproto_strings(pkt, 0, str, 2) == 2)
+			dsn_collect_header(&p->dsn, str[0], str[1]);
+		break;
+	case SMFIC_EOH:
+		dsn_collect_eoh(&p->dsn);
+		break;
+	case SMFIC_BODY:
+	case SMFIC_BODYEOB:
+		dsn_collect_body(&p->dsn, pkt->data, pkt->len);
+		break;
+	case SMFIC_ABORT:
+	case SMFIC_QUIT_NC:
+		dsn_collect_reset(&p->dsn);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+proxy_ub_clear(struct proxy *p)
+{
+	free(p->ub.buf);
+	memset(&p->ub, 0, sizeof(p->ub));
+}
+
+/*
+ * Keep a chunk of the upstream's new body (SMFIR_REPLBODY) for the report
+ * annotated at the end; past dsn_max_size what is kept goes to the MTA as
+ * it came, and so does the rest. 0, or an error writing to the MTA.
+ */
+static int
+proxy_ub_keep(struct proxy *p, const struct mpacket *pkt)
+{
+	size_t cap;
+	char *grown;
+	int st;
+
+	p->ub.used = 1;
+	if (!p->ub.over && pkt->len <= p->cfg->dsn_max_size - p->ub.len) {
+		if (p->ub.len + pkt->len > p->ub.cap) {
+			cap = p->ub.cap > 0 ? p->ub.cap : 16384;
+			while (cap < p->ub.len + pkt->len)
+				cap *= 2;
+			if ((grown = realloc(p->ub.buf, cap)) != NULL) {
+				p->ub.buf = grown;
+				p->ub.cap = cap;
+			}
+		}
+		if (p->ub.len + pkt->len <= p->ub.cap) {
+			memcpy(p->ub.buf + p->ub.len, pkt->data, pkt->len);
+			p->ub.len += pkt->len;
+			return MP_OK;
+		}
+	}
+	if (!p->ub.over && p->ub.len > 0 &&
+	    (st = proxy_to_mta(p, SMFIR_REPLBODY, p->ub.buf, p->ub.len)) !=
+	        MP_OK)
+		return st;
+	p->ub.over = 1;
+	p->ub.len = 0;
+	return proxy_to_mta(p, pkt->cmd, pkt->data, pkt->len);
+}
+
+/* A body to the MTA, in chunks the milter protocol takes. */
+static int
+proxy_send_body(struct proxy *p, const char *b, size_t len)
+{
+	size_t k;
+	int st;
+
+	do {
+		k = len < 65535 ? len : 65535;
+		if ((st = proxy_to_mta(p, SMFIR_REPLBODY, b, k)) != MP_OK)
+			return st;
+		b += k;
+		len -= k;
+	} while (len > 0);
+	return MP_OK;
+}
+
+/*
+ * The message will be let through: a report is annotated now, on the
+ * upstream's new body if it gave one. The new body and the mark go to
+ * the MTA before the final answer; when the report is not annotated, the
+ * upstream's body goes as it came. Nothing here refuses the message.
+ */
+static int
+proxy_dsn_finish(struct proxy *p)
+{
+	struct dsn_result res;
+	int st = MP_OK;
+
+	if (!p->eom_dsn)
+		return MP_OK;
+	p->eom_dsn = 0;
+	if (p->ub.used && !p->ub.over)
+		dsn_collect_replace_body(&p->dsn, p->ub.buf, p->ub.len);
+	if (p->ub.over) {
+		memset(&res, 0, sizeof(res));
+		res.outcome = DSN_UNCHANGED;
+		snprintf(res.why, sizeof(res.why),
+		         "the upstream's new body is larger than dsn_max_size");
+	} else
+		dsn_collect_finish(&p->dsn, p->cfg, p->s.queue_id, &res);
+	if (res.outcome == DSN_ANNOTATED) {
+		if ((st = proxy_send_body(p, res.body, res.len)) == MP_OK)
+			st = proxy_to_mta(p, SMFIR_ADDHEADER,
+			                  DSN_HEADER "\0" DSN_MARK,
+			                  sizeof(DSN_HEADER "\0" DSN_MARK));
+	} else if (p->ub.used && !p->ub.over && p->ub.len > 0)
+		st = proxy_send_body(p, p->ub.buf, p->ub.len);
+	dsn_log(proxy_dest(p), &res, p->s.queue_id[0] ? p->s.queue_id : NULL);
+	dsn_result_free(&res);
+	proxy_ub_clear(p);
+	return st;
+}
+
 /* Our own answer: the annotated reply the session set, else a bare one. */
 static int
 proxy_answer_mta(struct proxy *p, enum action a)
@@ -338,8 +487,13 @@ proxy_answer_failed(struct proxy *p, char cmd)
 
 	if (!proxy_answers(p->mta_proto, cmd))
 		return MP_OK;
-	if (p->cfg->on_upstream_error == ON_ERROR_CONTINUE)
+	if (p->cfg->on_upstream_error == ON_ERROR_CONTINUE) {
+		/* A report the upstream could not see still explains
+		 * itself. */
+		if (cmd == SMFIC_BODYEOB && proxy_dsn_finish(p) != MP_OK)
+			return MP_IO;
 		return proxy_to_mta(p, SMFIR_CONTINUE, NULL, 0);
+	}
 	p->ylen = 0;
 	a = session_reply(&p->s, mproto_step_name(cmd), BARE_TEMPFAIL,
 	                  "upstream-error");
@@ -382,6 +536,10 @@ proxy_relay_final(struct proxy *p, char cmd, const struct mpacket *pkt)
 		proxy_undouble_percent(text);
 		break;
 	default:
+		if (cmd == SMFIC_BODYEOB &&
+		    (pkt->cmd == SMFIR_CONTINUE || pkt->cmd == SMFIR_ACCEPT) &&
+		    proxy_dsn_finish(p) != MP_OK)
+			return MP_IO;
 		return proxy_to_mta(p, pkt->cmd, pkt->data, pkt->len);
 	}
 	p->ylen = 0;
@@ -425,7 +583,12 @@ proxy_relay_answer(struct proxy *p, char cmd)
 			proxy_up_fail(p, "reading", why);
 			return proxy_answer_failed(p, cmd);
 		}
-		if ((st = proxy_to_mta(p, pkt.cmd, pkt.data, pkt.len)) != MP_OK)
+		if (cmd == SMFIC_BODYEOB && p->eom_dsn &&
+		    pkt.cmd == SMFIR_REPLBODY)
+			st = proxy_ub_keep(p, &pkt);
+		else
+			st = proxy_to_mta(p, pkt.cmd, pkt.data, pkt.len);
+		if (st != MP_OK)
 			return st;
 	}
 }
@@ -804,6 +967,10 @@ proxy_command(struct proxy *p, const struct mpacket *pkt)
 	 */
 	if (!proxy_mta_command(pkt->cmd))
 		return MP_MALFORMED;
+	proxy_dsn_feed(p, pkt);
+	/* Known now: whether this end of message is a report's. */
+	if (pkt->cmd == SMFIC_BODYEOB)
+		p->eom_dsn = p->dsn_on && dsn_collect_wants_body(&p->dsn);
 	switch (pkt->cmd) {
 	case SMFIC_MACRO:
 		proxy_macros_store(p, pkt);
@@ -856,6 +1023,10 @@ proxy_command(struct proxy *p, const struct mpacket *pkt)
 	if (pkt->cmd == SMFIC_BODYEOB) {
 		session_end_message(&p->s);
 		proxy_macros_clear(p, "MRTNLE");
+		/* Refused, or annotated already: the report is over. */
+		p->eom_dsn = 0;
+		proxy_ub_clear(p);
+		dsn_collect_reset(&p->dsn);
 	}
 	return st;
 }
@@ -935,21 +1106,29 @@ proxy_negotiate(struct proxy *p)
 	else if (p->cfg->upstream_reuse)
 		/* Kept for the session that takes this connection over. */
 		(void)proxy_copy_packet(&p->up_answer, &pkt);
+	/* Bounces are annotated where the MTA lets us change a body. */
+	p->dsn_on =
+	    p->cfg->dsn && (offer.actions & (SMFIF_CHGBODY | SMFIF_ADDHDRS)) ==
+	                       (SMFIF_CHGBODY | SMFIF_ADDHDRS);
 	if (p->failed) {
 		/* Alone: ask for what the rules need, of what was offered. */
 		reply.version = MPROTO_VERSION;
 		reply.actions = 0;
-		reply.protocol =
-		    offer.protocol & (SMFIP_NOBODY | SMFIP_NOEOH |
-		                      SMFIP_NOUNKNOWN | SMFIP_NODATA);
+		reply.protocol = offer.protocol &
+		                 (SMFIP_NOUNKNOWN | SMFIP_NODATA |
+		                  (p->dsn_on ? 0 : SMFIP_NOBODY | SMFIP_NOEOH));
 	}
 	p->up_proto = reply.protocol;
 	p->up_actions = reply.actions;
 	p->up_version = reply.version;
 	/* Our steps are sent and answered; the upstream's wishes apply
-	 * between us and it. */
-	p->mta_proto = (reply.protocol & ~proxy_needed_steps()) |
-	               (offer.protocol & SMFIP_RCPT_REJ);
+	 * between us and it (a report's body and end of headers too). */
+	p->mta_proto =
+	    (reply.protocol & ~(proxy_needed_steps() |
+	                        (p->dsn_on ? SMFIP_NOBODY | SMFIP_NOEOH : 0))) |
+	    (offer.protocol & SMFIP_RCPT_REJ);
+	if (p->dsn_on)
+		reply.actions |= SMFIF_CHGBODY | SMFIF_ADDHDRS;
 	/* Answered at end of message (forward, hold_own): no waiting. */
 	p->mta_proto |=
 	    offer.protocol & (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
@@ -1000,6 +1179,7 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env,
 	p->cfg = cfg;
 	p->pool = pool;
 	p->mta_ms = cfg->timeout * 1000;
+	dsn_collect_init(&p->dsn, cfg->dsn_max_size);
 	p->up_ms = cfg->upstream_timeout * 1000;
 	session_init(&p->s, cfg, &penv, p);
 	if (proxy_negotiate(p) == MP_OK) {
@@ -1026,6 +1206,8 @@ proxy_session(int mta_fd, struct config *cfg, const struct session_env *env,
 	proxy_copy_free(&p->conn);
 	proxy_copy_free(&p->helo);
 	proxy_copy_free(&p->up_answer);
+	proxy_ub_clear(p);
+	dsn_collect_reset(&p->dsn);
 	mproto_reader_free(&p->rm);
 	mproto_reader_free(&p->ru);
 	mproto_writer_free(&p->wu);

@@ -477,6 +477,28 @@ expect_eq "one session: no upstream-error" 0 "$(log_count "$mark" ' upstream-err
 expect_eq "one session: the upstream saw the connect twice (the fresh connection was told again)" 2 \
     "$(tail -n +"$((mmark + 1))" "$MACROS" | grep -c '^connect j=')"
 
+# ---- a bounce through the proxy: annotated after the upstream's own body change --------------------
+# The upstream (X-Up-Body: rewrite) replaces the body with one where "Original-Recipient:" reads
+# "Original-recipient:"; the report the MTA keeps must be annotated AND carry that change.
+{ printf 'X-Up-Body: rewrite\r\n'; cat tests/dsn/samples/postfix-two-recipients.eml; } >"$E2E_TMP/dsn-in.eml"
+mark=$(ma_log_lines m)
+send "$SPORT" "a bounce (MAIL FROM:<>) through the proxy, the upstream rewriting its body" \
+    --from '<>' --to b@localhost --data "$E2E_TMP/dsn-in.eml"
+q=$(queued_file "$PF")
+expect_contains "bounce via proxy: marked annotated" "$q" "X-Annotated-By: milter-annotate "
+expect_contains "bounce via proxy: the human part is now text and HTML" "$q" "Content-Type: multipart/alternative"
+expect_contains "bounce via proxy: a recipient explained" "$q" "  Who should act: The sender's mail administrator"
+expect_contains "bounce via proxy: the upstream's own body change is kept" "$q" "Original-recipient: rfc822;kijitora@example.net"
+expect_not_contains "bounce via proxy: nothing of the body before the upstream's change" "$q" "Original-Recipient:"
+expect_contains "bounce via proxy: the upstream's header too" "$q" "X-Upstream: seen"
+expect_match "bounce via proxy: one log line, source=dsn" "$(ma_log_since m "$mark")" \
+    '^.*annotated queue_id=[0-9A-F]+ source=dsn recipients=2 rcpt=kijitora@example.net action=failed status=5.1.8 cause=sender-domain-invalid code=X.1.8'
+send "$SPORT" "the same bounce from a sender that is not null: untouched" \
+    --from a@localhost --to b@localhost --data "$E2E_TMP/dsn-in.eml"
+q=$(queued_file "$PF")
+expect_not_contains "not from <>: no annotation" "$q" "X-Annotated-By"
+expect_contains "not from <>: the upstream's change alone" "$q" "Original-recipient: rfc822;kijitora@example.net"
+
 # ---- upstream failures with the real upstream ----------------------------------------------------
 
 mark=$(ma_log_lines m)

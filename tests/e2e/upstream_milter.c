@@ -17,6 +17,11 @@
  * gets "X-Upstream: seen" added, and if a recipient was up-addrcpt@... the
  * recipient <added@localhost> too (envelope changes pass the proxy).
  *
+ * A header "X-Up-Body: rewrite" makes it replace the body at end of
+ * message with the same body in which "Original-Recipient:" reads
+ * "Original-recipient:" (a body change that keeps a bounce a bounce, for
+ * the proxy's annotation after the upstream's changes).
+ *
  * With UPSTREAM_MACRO_LOG=FILE in the environment, each callback appends
  * to FILE one line "STAGE NAME=VALUE" per macro it can see (of a list of
  * every macro Postfix and Sendmail send by default), so that what the MTA
@@ -35,6 +40,9 @@
 struct priv {
 	int content;
 	int addrcpt;
+	int rewrite; /* X-Up-Body: rewrite */
+	char *body;  /* the body, kept when rewriting */
+	size_t len, cap;
 };
 
 /* Every macro Postfix 3.7 and Sendmail 8.17 send to milters by default. */
@@ -178,6 +186,8 @@ on_header(SMFICTX *ctx, char *name, char *value)
 		return SMFIS_TEMPFAIL;
 	if (strcasecmp(name, "Subject") == 0 && strstr(value, "upcontent"))
 		p->content = 1;
+	if (strcasecmp(name, "X-Up-Body") == 0 && strcmp(value, "rewrite") == 0)
+		p->rewrite = 1;
 	if (strcasecmp(name, "X-Up-Verdict") != 0)
 		return SMFIS_CONTINUE;
 	/* A decision at the header: the message's later steps never come. */
@@ -198,6 +208,41 @@ on_header(SMFICTX *ctx, char *name, char *value)
 }
 
 static sfsistat
+on_body(SMFICTX *ctx, unsigned char *b, size_t n)
+{
+	struct priv *p = smfi_getpriv(ctx);
+	char *grown;
+
+	if (p == NULL || !p->rewrite)
+		return SMFIS_CONTINUE;
+	if (p->len + n > p->cap) {
+		p->cap = (p->len + n) * 2;
+		if ((grown = realloc(p->body, p->cap)) == NULL)
+			return SMFIS_TEMPFAIL;
+		p->body = grown;
+	}
+	memcpy(p->body + p->len, b, n);
+	p->len += n;
+	return SMFIS_CONTINUE;
+}
+
+/* The kept body with "Original-Recipient:" as "Original-recipient:". */
+static void
+rewrite_body(SMFICTX *ctx, struct priv *p)
+{
+	char *at;
+	size_t i;
+
+	for (i = 0; p->body != NULL && i + 19 <= p->len; i++) {
+		at = p->body + i;
+		if (memcmp(at, "Original-Recipient:", 19) == 0)
+			at[9] = 'r';
+	}
+	smfi_replacebody(ctx, (unsigned char *)(p->body ? p->body : ""),
+	                 (int)p->len);
+}
+
+static sfsistat
 on_eom(SMFICTX *ctx)
 {
 	struct priv *p = smfi_getpriv(ctx);
@@ -205,6 +250,10 @@ on_eom(SMFICTX *ctx)
 	int addrcpt = p != NULL && p->addrcpt;
 
 	log_macros(ctx, "eom");
+	if (p != NULL && p->rewrite)
+		rewrite_body(ctx, p);
+	if (p != NULL)
+		free(p->body);
 	free(p);
 	smfi_setpriv(ctx, NULL);
 	if (content) {
@@ -220,7 +269,11 @@ on_eom(SMFICTX *ctx)
 static sfsistat
 on_abort(SMFICTX *ctx)
 {
-	free(smfi_getpriv(ctx));
+	struct priv *p = smfi_getpriv(ctx);
+
+	if (p != NULL)
+		free(p->body);
+	free(p);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
@@ -228,7 +281,7 @@ on_abort(SMFICTX *ctx)
 static struct smfiDesc desc = {
     .xxfi_name = "upstream-test",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_ADDRCPT,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_CHGBODY,
     .xxfi_connect = on_connect,
     .xxfi_helo = on_helo,
     .xxfi_envfrom = on_mail,
@@ -236,6 +289,7 @@ static struct smfiDesc desc = {
     .xxfi_eoh = on_eoh,
     .xxfi_envrcpt = on_rcpt,
     .xxfi_header = on_header,
+    .xxfi_body = on_body,
     .xxfi_eom = on_eom,
     .xxfi_abort = on_abort,
     .xxfi_close = on_abort,
