@@ -62,7 +62,7 @@ endif
 
 CORE_SRCS := $(addprefix milter/core/, bug.c sbuf.c diag.c cfgfile.c \
 	smtpcode.c codetable.c cause.c prefilter.c reply.c replyfmt.c \
-	template.c helppath.c lang.c who.c codes_builtin.S)
+	template.c helppath.c lang.c who.c causefeat.c codes_builtin.S)
 ENGINE_SRCS := $(addprefix milter/engine/, config.c confstore.c rules.c \
 	session.c log.c stats.c)
 PROXY_SRCS := $(addprefix milter/proxy/, mproto.c sockspec.c macrolist.c \

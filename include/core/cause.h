@@ -26,7 +26,7 @@
 
 #define CAUSE_MAX          64 /* causes in one table */
 #define CAUSE_CODES_MAX    32 /* codes a cause applies to */
-#define CAUSE_PATTERNS_MAX 64
+#define CAUSE_PATTERNS_MAX 128
 #define CAUSE_VAR_MAX      96   /* a captured value, as inserted in text */
 #define CAUSE_TEXT_MAX     1024 /* an expanded explanation or fix */
 
@@ -55,10 +55,20 @@ struct cause_capture {
 	char value[CAUSE_VAR_MAX];
 };
 
+/* What decided a reply's cause (classify --why). */
+enum cause_by {
+	CAUSE_BY_NONE,    /* nothing: the code's own hint */
+	CAUSE_BY_PATTERN, /* a pattern of the cause matched */
+	CAUSE_BY_CODE,    /* the reply's code implies it (implied_by) */
+};
+
 /* The cause recognised in one reply, with its captured values. */
 struct cause_hit {
 	const struct cause_entry *cause; /* NULL: none */
 	bool implied; /* by the enhanced code, not the text */
+	enum cause_by by;
+	const char *pattern; /* CAUSE_BY_PATTERN: the one that matched */
+	int basic; /* CAUSE_BY_CODE: the basic code, 0: the enhanced */
 	size_t ncaptures;
 	struct cause_capture capture[CAUSE_CAPTURES_MAX];
 };

@@ -38,6 +38,7 @@ struct cause_rt {
 	uint8_t basic[600 / 8 + 1];
 	uint8_t enh[CODE_SUBJECT_MAX + 1][CODE_DETAIL_MAX / 8 + 1];
 	uint8_t implied[CODE_SUBJECT_MAX + 1][CODE_DETAIL_MAX / 8 + 1];
+	uint8_t implied_basic[600 / 8 + 1]; /* 503: protocol-error */
 };
 
 struct causeset {
@@ -200,20 +201,23 @@ set_codes(struct build *B, struct cause_rt *c, const char *const *codes,
 		}
 		if (code_parse(v, &ref) != 0 ||
 		    (ref.kind == CODE_ENHANCED && ref.cls != 0) ||
-		    (ref.kind == CODE_BASIC && (implied || ref.cls < 4)) ||
+		    (ref.kind == CODE_BASIC && ref.cls < 4) ||
 		    (ref.kind == CODE_ENHANCED &&
 		     (ref.subject > CODE_SUBJECT_MAX ||
 		      ref.detail > CODE_DETAIL_MAX))) {
 			berr(B, c->e->line,
 			     implied
 			         ? "cause '%s': implied_by code '%s' is not "
-			           "an enhanced code such as X.1.1"
+			           "an enhanced code such as X.1.1 or a "
+			           "4xx/5xx basic code"
 			         : "cause '%s': code '%s' is not 4xx, 5xx, "
 			           "a 4xx/5xx basic code or X.S.D",
 			     c->e->name, v);
 			continue;
 		}
-		if (ref.kind == CODE_BASIC)
+		if (ref.kind == CODE_BASIC && implied)
+			BIT_SET(c->implied_basic, ref.basic);
+		else if (ref.kind == CODE_BASIC)
 			BIT_SET(c->basic, ref.basic);
 		else if (implied)
 			BIT_SET(c->implied[ref.subject], ref.detail);
@@ -318,6 +322,7 @@ causeset_build(const struct cause_entry *e, size_t n, const char *file,
 	free(buf);
 	if (!B.bad && prefilter_seal(cs->pf) != 0)
 		berr(&B, 0, "%s", "out of memory");
+
 	if (B.bad) {
 		causeset_free(cs);
 		return NULL;
@@ -422,8 +427,11 @@ any_seen(const uint64_t *seen, unsigned first, size_t n)
 	return false;
 }
 
-/* Whether one of the cause's patterns that passed the prefilter matches. */
-static bool
+/*
+ * The first of the cause's patterns that passed the prefilter and
+ * matches, or NULL.
+ */
+static const char *
 rt_matches(const struct causeset *cs, const struct cause_rt *c,
            const char *text, size_t len, const uint64_t *seen,
            pcre2_match_data **md)
@@ -432,20 +440,20 @@ rt_matches(const struct causeset *cs, const struct cause_rt *c,
 	unsigned id;
 
 	if (!any_seen(seen, c->first_id, c->e->npatterns))
-		return false;
+		return NULL;
 	for (k = 0; k < c->e->npatterns; k++) {
 		id = c->first_id + (unsigned)k;
 		if (!(seen[id / 64] >> (id % 64) & 1))
 			continue;
 		if (*md == NULL &&
 		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
-			return false;
+			return NULL;
 		/* 0 is a match too: md has room for no capture group. */
 		if (pcre2_match(c->prx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
 		                cs->mc) >= 0)
-			return true;
+			return c->e->patterns[k];
 	}
-	return false;
+	return NULL;
 }
 
 static void
@@ -460,6 +468,9 @@ classify(const struct causeset *cs, const struct reply *r,
 
 	hit->cause = NULL;
 	hit->implied = false;
+	hit->by = CAUSE_BY_NONE;
+	hit->pattern = NULL;
+	hit->basic = 0;
 	hit->ncaptures = 0;
 	if (cs == NULL || r->code < 400 || r->code >= 600)
 		return;
@@ -480,23 +491,34 @@ classify(const struct causeset *cs, const struct reply *r,
 		memset(seen, 0xff, sizeof(seen));
 	for (i = 0; i < cs->n; i++)
 		if (rt_applies(&cs->rt[i], r) &&
-		    rt_matches(cs, &cs->rt[i], text, r->textlen, seen, &md)) {
+		    (hit->pattern = rt_matches(cs, &cs->rt[i], text, r->textlen,
+		                               seen, &md)) != NULL) {
 			pcre2_match_data_free(md);
 			hit->cause = cs->rt[i].e;
+			hit->by = CAUSE_BY_PATTERN;
 			if (cs->rt[i].has_vars)
 				take_captures(cs, &cs->rt[i], text, r->textlen,
 				              hit);
 			return;
 		}
 	pcre2_match_data_free(md);
-	if (r->ecode[0] == '\0' || r->subject < 0 ||
-	    r->subject > CODE_SUBJECT_MAX || r->detail < 0 ||
-	    r->detail > CODE_DETAIL_MAX)
-		return;
+	if (r->ecode[0] != '\0' && r->subject >= 0 &&
+	    r->subject <= CODE_SUBJECT_MAX && r->detail >= 0 &&
+	    r->detail <= CODE_DETAIL_MAX)
+		for (i = 0; i < cs->n; i++)
+			if (BIT_GET(cs->rt[i].implied[r->subject], r->detail)) {
+				hit->cause = cs->rt[i].e;
+				hit->implied = true;
+				hit->by = CAUSE_BY_CODE;
+				return;
+			}
+	/* The enhanced code first: it says more than the basic one. */
 	for (i = 0; i < cs->n; i++)
-		if (BIT_GET(cs->rt[i].implied[r->subject], r->detail)) {
+		if (BIT_GET(cs->rt[i].implied_basic, r->code)) {
 			hit->cause = cs->rt[i].e;
 			hit->implied = true;
+			hit->basic = r->code;
+			hit->by = CAUSE_BY_CODE;
 			return;
 		}
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/causefeat.h"
 #include "core/helppath.h"
 #include "core/lang.h"
 #include "core/replyfmt.h"
@@ -297,11 +298,39 @@ struct annotate_ctx {
 	const struct config *cfg;
 	const char *cmd; /* "annotate" or "classify" */
 	bool classify;   /* print the cause's name, not the reply */
+	bool why;        /* classify --why: and what decided it */
+	bool features;   /* classify --features: the model's features */
 	struct reply_vars vars;
 	struct reply r;
 	struct reply_out o;
 	char wire[REPLY_MAX_LINES * (REPLY_WIRE_MAX + 2)];
 };
+
+static void
+print_feature(const char *f, void *arg)
+{
+	(void)arg;
+	printf("%s ", f);
+}
+
+/* classify --why: what decided, after the cause's name on its line. */
+static void
+print_why(const struct reply *r, const struct cause_hit *hit)
+{
+	switch (hit->by) {
+	case CAUSE_BY_PATTERN:
+		printf(" by=pattern pattern=\"%s\"", hit->pattern);
+		return;
+	case CAUSE_BY_CODE:
+		if (hit->basic != 0)
+			printf(" by=code code=%d", hit->basic);
+		else
+			printf(" by=code code=X.%d.%d", r->subject, r->detail);
+		return;
+	default:
+		printf(" by=none");
+	}
+}
 
 static int
 annotate_one(struct annotate_ctx *A, const char *buf, size_t len)
@@ -320,11 +349,19 @@ annotate_one(struct annotate_ctx *A, const char *buf, size_t len)
 			puts("none"); /* one line per reply, whatever comes */
 		return 2;
 	}
+	if (A->classify && A->features) {
+		cause_features(&A->r, print_feature, NULL);
+		putchar('\n');
+		return 0;
+	}
 	if (A->classify) {
 		struct cause_hit hit;
 
 		cause_classify(codetable_causeset(A->cfg->table), &A->r, &hit);
-		puts(hit.cause != NULL ? hit.cause->name : "none");
+		fputs(hit.cause != NULL ? hit.cause->name : "none", stdout);
+		if (A->why)
+			print_why(&A->r, &hit);
+		putchar('\n');
 		return 0;
 	}
 	reply_annotate(&A->r, A->cfg->table, &A->cfg->site, &A->vars, &A->o);
@@ -392,6 +429,8 @@ cmd_annotate(const struct config *cfg, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"queue-id", required_argument, 0, 'q'},
 	    {"client-addr", required_argument, 0, 'a'},
+	    {"why", no_argument, 0, 'w'},
+	    {"features", no_argument, 0, 'f'},
 	    {0, 0, 0, 0}};
 	struct annotate_ctx *A;
 	int c, i, rc = 0;
@@ -409,6 +448,8 @@ cmd_annotate(const struct config *cfg, int argc, char **argv)
 			A->vars.queue_id = optarg;
 		else if (c == 'a')
 			A->vars.client_addr = optarg;
+		else if ((c == 'w' || c == 'f') && A->classify)
+			*(c == 'w' ? &A->why : &A->features) = true;
 		else {
 			free(A);
 			return 2;

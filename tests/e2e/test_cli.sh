@@ -228,6 +228,16 @@ none
 server-unavailable" "$OUT"
 expect_eq "classify stdin: exit 2 for the junk line" 2 "$RC"
 expect_contains "classify stdin: the junk line reported on stderr" "$ERR" "not an SMTP reply"
+run "$MA_BIN" -c "$BASE_CONF" classify --why \
+    "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table" \
+    "550 5.1.1 gone" "503 Bad sequence" "550 5.7.1 Message rejected"
+expect_eq "classify --why: what decided, after the cause" 'unknown-user by=pattern pattern="(?:user|recipient|mailbox|account|address|addressee) (?:name )?(?:is )?(?:unknown|not (?:found|known|listed|exist))"
+unknown-user by=code code=X.1.1
+protocol-error by=code code=503
+none by=none' "$OUT"
+run "$MA_BIN" -c "$BASE_CONF" classify --features "550 5.7.1 Relay access denied for 192.0.2.1"
+expect_eq "classify --features: codes, words and word pairs" \
+    "code=550 class=5 sub=7 det=7.1 w=relay w=access b=relay_access w=denied b=access_denied w=for b=denied_for w=# b=for_# w=# b=#_# w=# b=#_# w=# b=#_# " "$OUT"
 run "$MA_BIN" -c "$BASE_CONF" annotate \
     "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net"
 expect_contains "annotate: the cause's explanation names the captured zone" \
