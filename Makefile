@@ -72,7 +72,8 @@ SITE_SRCS := $(addprefix milter/site/, compare.c related.c html.c \
 	htmlparts.c htmlindex.c htmlcode.c htmlcompare.c htmlsite.c site_css.S)
 BOUNCE_SRCS := $(addprefix milter/bounce/, dsnparse.c dsnexplain.c dsntext.c \
 	dsnhtml.c dsnrewrite.c dsncollect.c)
-TOOLS_SRCS := $(addprefix milter/tools/, cli.c footermap.c logscan.c dsncmd.c)
+TOOLS_SRCS := $(addprefix milter/tools/, cli.c footermap.c logscan.c dsncmd.c \
+	mtaconfig.c)
 # Linked into the milter binary only (see milter/daemon/sigwait.c).
 MAIN_SRCS := milter/main.c milter/daemon/sigwait.c
 

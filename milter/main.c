@@ -32,6 +32,7 @@ usage(FILE *fp)
 	    "[--summary] [-F] [FILE...]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] dsn [--html FILE] "
 	    "[FILE]\n"
+	    "       milter-annotate [-c FILE] mta-config postfix|sendmail\n"
 	    "\n"
 	    "  -c FILE    configuration (default %s)\n"
 	    "  -f         stay in the foreground and log to standard error\n"

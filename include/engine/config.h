@@ -53,7 +53,8 @@ struct config {
 	enum log_target log;
 	enum log_format log_format;
 	enum on_error on_error;
-	const char *upstream;            /* proxy mode when set */
+	const char *footer_map; /* the Postfix footer map's path, or NULL */
+	const char *upstream;   /* proxy mode when set */
 	enum on_error on_upstream_error; /* default tempfail */
 	int upstream_timeout;            /* seconds per upstream exchange */
 	bool upstream_reuse; /* keep upstream connections (SMFIC_QUIT_NC) */

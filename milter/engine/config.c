@@ -369,6 +369,21 @@ set_reference(struct cload *L, const config_setting_t *s)
 	return set_template(L, s, &L->c->site.reference, false);
 }
 
+/* Where the Postfix footer map is kept: an absolute path. */
+static int
+set_footer_map(struct cload *L, const config_setting_t *s)
+{
+	const char *v = get_string(L, s);
+
+	if (v == NULL)
+		return -1;
+	if (v[0] != '/' || strpbrk(v, " \t\n'\"$`\\") != NULL)
+		return bad(L, s,
+		           "must be an absolute path without blanks or quotes");
+	L->c->footer_map = v;
+	return 0;
+}
+
 static int
 set_codes(struct cload *L, const config_setting_t *s)
 {
@@ -405,6 +420,7 @@ static const struct {
     {"help_base_url", set_help_base_url},
     {"reference", set_reference},
     {"codes", set_codes},
+    {"footer_map", set_footer_map},
     {"rules", set_rules},
     {"upstream", set_upstream},
     {"on_upstream_error", set_on_upstream_error},

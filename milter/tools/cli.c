@@ -21,6 +21,7 @@
 #include "site/compare.h"
 #include "tools/cli.h"
 #include "tools/dsncmd.h"
+#include "tools/mtaconfig.h"
 #include "site/htmlsite.h"
 #include "tools/footermap.h"
 #include "tools/logscan.h"
@@ -536,7 +537,7 @@ static const struct {
     {"explain", cmd_explain},   {"compare", cmd_compare},
     {"annotate", cmd_annotate}, {"classify", cmd_annotate},
     {"export", cmd_export},     {"logscan", logscan_main},
-    {"dsn", dsncmd_main},
+    {"dsn", dsncmd_main},       {"mta-config", mtaconfig_main},
 };
 
 int
