@@ -7,10 +7,13 @@
  * labelled with its cause or "none". The test prints precision and recall
  * per cause and fails below the goals: at least 90% of the lines get their
  * right cause, and at least 95% of the causes given are right. The sets
- * "holdout" and "fresh" were scored once before any pattern was written
- * for them (their first-contact figures are in tests/corpus/README); their
- * figures are printed apart. "fresh2" was never tuned on: its figure is
- * the one to expect on replies from sources nobody looked at.
+ * "holdout", "fresh" and "grow" were scored once before any pattern was
+ * written for them (their first-contact figures are in tests/corpus/README);
+ * their figures are printed apart. "fresh2" and "blind" were never tuned
+ * on, and are neither in the enforced figure: theirs are the ones to expect
+ * on replies from sources nobody looked at (printed apart, not enforced:
+ * the goal is stated on them in the README, and a test that failed on them
+ * would invite tuning on them).
  */
 #include "unit.h"
 
@@ -403,6 +406,8 @@ read_corpus(struct row **rows)
 	    "tests/corpus/causes-fresh2.tsv",
 	    "tests/corpus/causes-grow.tsv",
 	    "tests/corpus/causes-intl.tsv",
+	    "tests/corpus/causes-blind.tsv",
+	    "tests/corpus/causes-blind-intl.tsv",
 	};
 	char line[4096], *f[4], *save;
 	size_t n = 0, cap = 0, i, k;
@@ -479,6 +484,13 @@ tally_of(struct tally *t, size_t *nt, const char *name)
 	return &t[(*nt)++];
 }
 
+/* The sets never tuned on: fresh2 and the blind set. */
+static bool
+unseen(const char *set)
+{
+	return strcmp(set, "fresh2") == 0 || strcmp(set, "blind") == 0;
+}
+
 /* Score the rows of one set (NULL: all); returns failures. */
 static int
 score(const struct row *rows, size_t n, const char *sets, const char *title,
@@ -496,10 +508,10 @@ score(const struct row *rows, size_t n, const char *sets, const char *title,
 		const char *got = classify(table, rows[i].reply, true);
 		const char *want = rows[i].cause;
 
-		/* "set", or "!set": every set but that one. */
-		if (sets != NULL &&
-		    (sets[0] == '!' ? strcmp(sets + 1, rows[i].set) == 0
-		                    : strcmp(sets, rows[i].set) != 0))
+		/* "set", or "!unseen": every set tuned on. */
+		if (sets != NULL && (strcmp(sets, "!unseen") == 0
+		                         ? unseen(rows[i].set)
+		                         : strcmp(sets, rows[i].set) != 0))
 			continue;
 		total++;
 		right += strcmp(got, want) == 0;
@@ -556,8 +568,7 @@ test_corpus(void **state)
 
 	(void)state;
 	assert_true(n >= 250);
-	nfail =
-	    score(rows, n, "!fresh2", "corpus tuned on (all but fresh2)", true);
+	nfail = score(rows, n, "!unseen", "corpus tuned on", true);
 	score(rows, n, "tune", "  of which tune (patterns written on)", false);
 	score(rows, n, "holdout",
 	      "  of which holdout (tuned on after a first score)", false);
@@ -566,7 +577,9 @@ test_corpus(void **state)
 	score(rows, n, "grow", "  of which grow (tuned on after a first score)",
 	      false);
 	score(rows, n, "intl", "  of which intl (tuned on)", false);
+	/* Never tuned on: the figures for replies nobody looked at. */
 	score(rows, n, "fresh2", "fresh2 (never tuned on)", false);
+	score(rows, n, "blind", "blind (never tuned on, scored once)", false);
 	free(rows);
 	EXPECT_DONE(nfail);
 }
