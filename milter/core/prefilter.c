@@ -335,23 +335,25 @@ prefilter_requirements(const char *pattern,
 	    strstr(pattern, "(?^") != NULL)
 		return 0;
 	/* One branch: all its pieces are required; several: one set. */
-	for (p = pattern; p < end; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		else if (*p == '[' && (p = skip_class(p)) == NULL)
-			return 0;
-		else if (*p == '(')
+	for (p = pattern; p < end;) {
+		if (*p == '\\' && p[1] != '\0') {
+			p += 2; /* an escaped '[' or '|' is a literal */
+			continue;
+		}
+		if (*p == '[') {
+			if ((p = skip_class(p)) == NULL)
+				return 0;
+			continue;
+		}
+		if (*p == '(')
 			depth++;
 		else if (*p == ')')
 			depth--;
 		else if (*p == '|' && depth == 0)
 			break;
-		if (p == NULL || p >= end)
-			break;
-		if (*p == '[')
-			p--;
+		p++;
 	}
-	if (p != NULL && p < end && *p == '|') {
+	if (p < end && *p == '|') {
 		if (alternation_set(pattern, end, &one, 0) != 0)
 			return 0;
 		c.n = 1;

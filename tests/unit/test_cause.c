@@ -348,6 +348,10 @@ test_prefilter_requirements(void **state)
 	    {"(?:no|without) MX", " mx"},
 	    {"(?:no|without)", ""},
 	    {"x", ""},
+	    /* An escaped bracket is a literal, not the start of a class. */
+	    {"access denied \\[", "access denied ["},
+	    {"x\\[TSS04\\] y", "x[tss04] y"},
+	    {"ab\\|cd", "ab|cd"},
 	};
 	struct prefilter_req req[PREFILTER_REQ_MAX];
 	char got[512];
