@@ -25,7 +25,8 @@ is_status(const char *s)
  * The reply the recipient's fields describe: the Diagnostic-Code's own
  * when it is an SMTP reply, else one made of the Status's class and the
  * diagnostic text ("550 5.1.1 text"); the Status, when valid, is its
- * enhanced code either way.
+ * enhanced code either way. Returns 0, 1 when the basic code was made up
+ * here (it says nothing then), -1 when no reply can be made.
  */
 static int
 reply_of(const struct dsn_rcpt *rc, struct reply *r)
@@ -34,7 +35,7 @@ reply_of(const struct dsn_rcpt *rc, struct reply *r)
 	const char *st = rc->status;
 	struct sbuf sb;
 	bool smtp = strcasecmp(rc->diag_type, "smtp") == 0;
-	int cls = is_status(st) ? st[0] - '0' : 5;
+	int cls = is_status(st) ? st[0] - '0' : 5, made = 0;
 
 	if (smtp && reply_parse(r, rc->diag, strlen(rc->diag)) == 0 &&
 	    r->code >= 400) {
@@ -48,6 +49,7 @@ reply_of(const struct dsn_rcpt *rc, struct reply *r)
 		sbuf_put(&sb, rc->diag);
 		if (reply_parse(r, buf, sbuf_len(&sb)) != 0)
 			return -1;
+		made = 1;
 	}
 	if (is_status(st)) {
 		struct code_ref ref;
@@ -63,7 +65,25 @@ reply_of(const struct dsn_rcpt *rc, struct reply *r)
 		r->subject = ref.subject;
 		r->detail = ref.detail;
 	}
-	return 0;
+	return made;
+}
+
+/*
+ * The entry that explains r: as for any reply (reply_pick), except that
+ * a basic code made up here is no evidence: the Status's entry, its
+ * subject's, then X.0.0.
+ */
+static const struct code_entry *
+entry_of(const struct codetable *t, const struct reply *r, int made)
+{
+	const struct code_entry *e;
+
+	if (!made || r->ecode[0] == '\0')
+		return reply_pick(t, r);
+	if ((e = codetable_enhanced(t, r->subject, r->detail)) != NULL ||
+	    (e = codetable_enhanced(t, r->subject, 0)) != NULL)
+		return e;
+	return codetable_enhanced(t, 0, 0);
 }
 
 /* The help link for what explained the recipient. */
@@ -98,12 +118,13 @@ dsn_explain(const struct dsn_rcpt *rc, const struct dsn_explain_env *env,
 	struct reply *r = malloc(sizeof(*r));
 	struct cause_hit hit;
 	struct sbuf sb;
+	int made;
 
 	memset(x, 0, sizeof(*x));
 	if (r == NULL)
 		return -1;
-	if (reply_of(rc, r) != 0 ||
-	    (x->entry = reply_pick(env->table, r)) == NULL) {
+	if ((made = reply_of(rc, r)) < 0 ||
+	    (x->entry = entry_of(env->table, r, made)) == NULL) {
 		free(r);
 		return -1;
 	}

@@ -58,20 +58,31 @@ counted(GString *out, const char *fmt, size_t n)
 	}
 }
 
-/* Colours of the "who should act" box: the sender's side, the
- * recipient's side, nobody. */
-static const char *
-who_style(enum who w)
+/*
+ * The "who should act" box, coloured by side: amber for the sender's,
+ * blue for the recipient's, green for nobody. The bar's colour goes in
+ * its shorthand: a border shorthand after border-color resets it.
+ */
+struct who_look {
+	const char *side; /* class suffix, for the dark-mode colours */
+	const char *bg, *bar, *fg;
+};
+
+static struct who_look
+who_look(enum who w)
 {
 	switch (w) {
 	case WHO_SENDER:
 	case WHO_SENDER_ADMIN:
-		return "background:#fffaeb;border-color:#dc6803;color:#7a2e0e";
+		return (struct who_look){"sender", "#fffaeb", "#dc6803",
+		                         "#7a2e0e"};
 	case WHO_RECIPIENT:
 	case WHO_RECIPIENT_ADMIN:
-		return "background:#eff8ff;border-color:#1570ef;color:#194185";
+		return (struct who_look){"recipient", "#eff8ff", "#1570ef",
+		                         "#194185"};
 	default:
-		return "background:#ecfdf3;border-color:#12b76a;color:#054f31";
+		return (struct who_look){"nobody", "#ecfdf3", "#12b76a",
+		                         "#054f31"};
 	}
 }
 
@@ -82,11 +93,19 @@ static const char *const STYLE =
     "!important; }\n"
     " .panel { background:#1d2939 !important; border-color:#475467 "
     "!important; }\n"
-    " .who { background:#344054 !important; color:#ffffff !important; }\n"
+    " .who-sender { background:#4e1d09 !important; color:#fedf89 "
+    "!important; border-color:#f79009 !important; }\n"
+    " .who-recipient { background:#102a56 !important; color:#b2ddff "
+    "!important; border-color:#2e90fa !important; }\n"
+    " .who-nobody { background:#053321 !important; color:#a6f4c5 "
+    "!important; border-color:#32d583 !important; }\n"
     " pre { background:#0c111d !important; color:#e4e7ec !important; "
     "border-color:#475467 !important; }\n"
     " a { color:#84caff !important; }\n"
-    " .badge { background:#475467 !important; color:#ffffff !important; }\n"
+    " .badge-failed { background:#7a271a !important; color:#fecdca "
+    "!important; }\n"
+    " .badge-delayed { background:#7a2e0e !important; color:#fedf89 "
+    "!important; }\n"
     "}\n"
     "@media (max-width: 480px) { .page { padding:8px !important; } "
     ".panel { padding:12px !important; } }\n"
@@ -122,17 +141,21 @@ recipient(GString *out, const struct dsn_rcpt *r, const struct dsn_expl *x,
           const struct lang *L)
 {
 	bool failed = strcmp(r->action, "failed") == 0;
+	struct who_look look = who_look(x->who);
 
+	/* A long address breaks anywhere rather than widen a phone's page. */
 	g_string_append(out, "<div class=\"panel\" style=\"background:#ffffff;"
 	                     "border:1px solid #d0d5dd;border-radius:8px;"
 	                     "padding:16px;margin:16px 0\">\n"
-	                     "<p style=\"margin:0 0 4px 0;font-size:15px\">"
+	                     "<p style=\"margin:0 0 4px 0;font-size:15px;"
+	                     "overflow-wrap:anywhere;word-break:break-word\">"
 	                     "<bdi dir=\"ltr\" style=\"font-weight:600\">");
 	esc(out, r->final_rcpt[0] != '\0' ? r->final_rcpt : "-");
 	g_string_append_printf(
 	    out,
-	    "</bdi> <span class=\"badge\" style=\"display:inline-block;"
-	    "padding:1px 8px;border-radius:10px;font-size:12px;%s\">",
+	    "</bdi> <span class=\"badge badge-%s\" style=\"display:inline-"
+	    "block;padding:1px 8px;border-radius:10px;font-size:12px;%s\">",
+	    failed ? "failed" : "delayed",
 	    failed ? "background:#fee4e2;color:#912018"
 	           : "background:#fef0c7;color:#93370d");
 	esc(out, L->t[failed ? LT_DSN_BADGE_FAILED : LT_DSN_BADGE_DELAYED]);
@@ -142,16 +165,19 @@ recipient(GString *out, const struct dsn_rcpt *r, const struct dsn_expl *x,
 		esc(out, x->code);
 		g_string_append(out, "</code>");
 	}
-	g_string_append(out, "</p>\n<h2 lang=\"en\" dir=\"ltr\" "
-	                     "style=\"font-size:20px;margin:4px 0 12px 0\">");
+	/* The heading on the page's side, its English running ltr. */
+	g_string_append(out, "</p>\n<h2 style=\"font-size:20px;margin:4px 0 "
+	                     "12px 0\"><bdi lang=\"en\" dir=\"ltr\">");
 	esc(out, x->title);
 	/* The bar on the side the line starts from. */
-	g_string_append_printf(out,
-	                       "</h2>\n<p class=\"who\" style=\"%s;%s:6px "
-	                       "solid;padding:8px 12px;border-radius:4px;"
-	                       "margin:8px 0;font-size:15px\"><strong>",
-	                       who_style(x->who),
-	                       L->rtl ? "border-right" : "border-left");
+	g_string_append_printf(
+	    out,
+	    "</bdi></h2>\n<p class=\"who who-%s\" style=\""
+	    "background:%s;color:%s;%s:6px solid %s;"
+	    "padding:8px 12px;border-radius:4px;margin:8px 0;"
+	    "font-size:15px\"><strong>",
+	    look.side, look.bg, look.fg,
+	    L->rtl ? "border-right" : "border-left", look.bar);
 	esc(out, L->t[LT_WHO]);
 	g_string_append(out, ":</strong> ");
 	esc(out, lang_who(L, x->who));

@@ -259,7 +259,7 @@ static char *
 notification_text(GMimeObject *part0, bool *plain)
 {
 	GMimeTextPart *t = first_plain(part0);
-	char *text, *valid;
+	char *text, *valid, *w;
 	size_t n;
 
 	*plain = GMIME_IS_TEXT_PART(part0) && (GMimeObject *)t == part0;
@@ -267,6 +267,11 @@ notification_text(GMimeObject *part0, bool *plain)
 		return NULL;
 	valid = g_utf8_make_valid(text, -1);
 	g_free(text);
+	/* Lines end with "\n" here; the rewrite writes the body's ending. */
+	for (n = 0, w = valid; valid[n] != '\0'; n++)
+		if (!(valid[n] == '\r' && valid[n + 1] == '\n'))
+			*w++ = valid[n];
+	*w = '\0';
 	n = strlen(valid);
 	while (n > 0 && isspace((unsigned char)valid[n - 1]))
 		valid[--n] = '\0';
