@@ -118,7 +118,7 @@ DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev \
 	     libgmime-3.0-dev
 DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang valgrind \
 	     tidy chromium chromium-driver curl jq fonts-dejavu-core \
-	     fonts-wqy-microhei
+	     fonts-wqy-microhei neomutt tmux
 
 .PHONY: all run test unit e2e deps deps-build bench bench-reply soak install \
 	clean lint layers demo fuzz fuzz-bins asan valgrind unit-bins check-libs
