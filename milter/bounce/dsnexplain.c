@@ -146,6 +146,13 @@ dsn_explain(const struct dsn_rcpt *rc, const struct dsn_explain_env *env,
 		sbuf_init(&sb, x->fix, sizeof(x->fix));
 		sbuf_put(&sb, x->entry->fix);
 	}
+	/*
+	 * A transient trouble the sending server gave up on: nothing will
+	 * retry it now, so "nobody" would mislead; the sender resends or
+	 * reaches the recipient another way.
+	 */
+	if (x->who == WHO_NOBODY && strcmp(rc->action, "failed") == 0)
+		x->who = WHO_SENDER;
 	help_link(env, x, r, x->help, sizeof(x->help));
 	free(r);
 	return 0;

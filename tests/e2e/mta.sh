@@ -3,17 +3,23 @@
 # Source it from bash, as root, after tests/e2e/deps.sh has run once:
 #
 #   . tests/e2e/mta.sh
-#   pf_start DIR SMTP_PORT MILTER_SOCKET [EXTRA_MAIN_CF_LINES]
+#   pf_start DIR SMTP_PORT MILTER_SOCKET [EXTRA_MAIN_CF_LINES [EXTRA_MASTER_CF_LINES]]
+#                               (E2E_PF_DELIVER=1 in its environment: the queue manager runs)
 #   pf_stop DIR                 bounded (SIGTERM, then SIGKILL after $E2E_STOP_TIMEOUT s)
 #   pf_reload DIR               postfix reload (after editing DIR/main.cf or DIR/rcpt_access)
 #   pf_maillog DIR              prints DIR/maillog
 #   pf_queue_ids DIR            ids of the messages Postfix has queued, one a line
 #   pf_queue_file DIR ID        the queued message (envelope records, headers, body), postcat
+#   pf_queue_message DIR ID     the queued message's headers and body only (postcat -bh), LF
+#                               line endings, as Postfix would deliver it (milter changes in)
 #   sm_start DIR SMTP_PORT MILTER_PORT|none [EXTRA_MC_LINES]
 #   sm_stop DIR                 bounded like pf_stop
 #   sm_maillog DIR              prints DIR/maillog (Sendmail's syslog lines)
 #   sm_queue_ids DIR            ids of the messages Sendmail has queued, one a line
 #   sm_queue_file DIR ID        qf file (envelope + headers), then "---- body (dfID):", df file
+#   sm_queue_message DIR ID     the queued message's headers (the qf H lines Sendmail writes
+#                               for any mailer; conditional "H?x?" ones left out) and body
+#                               (df), LF line endings
 #   mta_wait_port PORT [SECS]   wait until 127.0.0.1:PORT listens
 #
 # Every function returns non-zero on failure and says why on stderr; every wait is bounded.
@@ -29,6 +35,9 @@
 #   qmgr.unix), so a message stays in DIR/queue/incoming (one quarantined by a milter goes
 #   to DIR/queue/hold) and is never delivered. Expected side effect, one line per message in
 #   the maillog: "cleanup[..]: warning: unable to look up public/qmgr: No such file or directory".
+#   With E2E_PF_DELIVER=1 in pf_start's environment the queue manager runs instead: mail is
+#   delivered (or deferred, or bounced) as main.cf says (give the routing in
+#   EXTRA_MAIN_CF_LINES, e.g. transport_maps) and bounce(8) sends notifications.
 #   mydestination = localhost, any user@localhost is accepted (local_recipient_maps empty),
 #   relaying from 127.0.0.0/8 only. Postfix itself answers (DIR/rcpt_access, pcre):
 #     RCPT TO:<mtareject@...> 554 5.7.1 <mtareject@localhost>: Recipient address rejected: Rejected by local policy
@@ -36,7 +45,9 @@
 #   smtpd_milters = MILTER_SOCKET (Postfix form: inet:127.0.0.1:PORT, unix:/path; "" for
 #   none), milter_protocol = 6, milter_default_action = tempfail. EXTRA_MAIN_CF_LINES:
 #   "name = value" lines (newline-separated; indented lines continue the previous one),
-#   applied with postconf -e so they replace the defaults above.
+#   applied with postconf -e so they replace the defaults above. EXTRA_MASTER_CF_LINES are
+#   appended to master.cf as they are (e.g. a second smtpd on another port with its own
+#   "-o smtpd_milters=..." lines).
 #   No change to /etc/postfix: as root, `postfix -c DIR` does not need DIR to be listed in
 #   alternate_config_directories (Postfix 3.7, measured), so the list is left alone.
 #
@@ -165,9 +176,9 @@ _pf_diagnose() {
 }
 
 pf_start() {
-    local dir port=$2 milter=$3 extra=${4:-}
+    local dir port=$2 milter=$3 extra=${4:-} extra_master=${5:-} qmgr_line
     if [ $# -lt 3 ]; then
-        _mta_err "usage: pf_start DIR SMTP_PORT MILTER_SOCKET [EXTRA_MAIN_CF_LINES]"
+        _mta_err "usage: pf_start DIR SMTP_PORT MILTER_SOCKET [EXTRA_MAIN_CF_LINES [EXTRA_MASTER_CF_LINES]]"
         return 2
     fi
     [ "$(id -u)" = 0 ] || { _mta_err "pf_start: must run as root"; return 1; }
@@ -194,6 +205,9 @@ pf_start() {
         /^smtp[ \t]+inet[ \t]/ { print "127.0.0.1:" port "      inet  n       -       n       -       -       smtpd"; next }
         /^[a-zA-Z0-9]/ && NF >= 8 && $5 == "y" { $5 = "n"; print; next }
         { print }' /usr/share/postfix/master.cf.dist >"$dir/master.cf"
+    if [ -n "$extra_master" ]; then
+        printf '%s\n' "$extra_master" >>"$dir/master.cf"
+    fi
 
     cat >"$dir/rcpt_access" <<'EOF'
 # Recipients Postfix itself refuses (tests/e2e/mta.sh)
@@ -201,6 +215,13 @@ pf_start() {
 /^mtadefer@/	DEFER Deferred by local policy
 EOF
 
+    if [ "${E2E_PF_DELIVER:-0}" = 1 ]; then
+        qmgr_line="# E2E_PF_DELIVER=1: the queue manager runs, mail is delivered.
+master_service_disable ="
+    else
+        qmgr_line="# Keep accepted mail in the queue: without a queue manager nothing leaves \"incoming\".
+master_service_disable = qmgr.unix"
+    fi
     cat >"$dir/main.cf" <<EOF
 # Private Postfix instance for milter-annotate end-to-end tests (tests/e2e/mta.sh)
 compatibility_level = 3.6
@@ -224,8 +245,7 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 smtpd_recipient_restrictions = check_recipient_access pcre:$dir/rcpt_access, permit_mynetworks, reject_unauth_destination
-# Keep accepted mail in the queue: without a queue manager nothing leaves "incoming".
-master_service_disable = qmgr.unix
+$qmgr_line
 smtpd_milters = $milter
 milter_protocol = 6
 milter_default_action = tempfail
@@ -317,6 +337,12 @@ pf_queue_file() {
     local dir=${1:?usage: pf_queue_file DIR ID} id=${2:?usage: pf_queue_file DIR ID}
     dir=$(cd "$dir" && pwd -P) || return 1
     postcat -c "$dir" -q "$id"
+}
+
+pf_queue_message() {
+    local dir=${1:?usage: pf_queue_message DIR ID} id=${2:?usage: pf_queue_message DIR ID}
+    dir=$(cd "$dir" && pwd -P) || return 1
+    timeout 60 postcat -c "$dir" -bh -q "$id"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -482,5 +508,22 @@ sm_queue_file() {
     [ -f "$dir/queue/qf$id" ] || { _mta_err "sm_queue_file: no qf$id in $dir/queue"; return 1; }
     cat "$dir/queue/qf$id"
     echo "---- body (df$id):"
+    cat "$dir/queue/df$id" 2>/dev/null
+}
+
+# The headers Sendmail will write whatever the mailer: qf "H" lines (with their folded
+# continuation lines), the "H" and an empty "??" condition removed; conditional ones
+# ("H?P?Return-Path", "H?x?Full-Name": written only for mailers with that flag, their
+# values macro-coded) left out. Then a blank line and the df body as it is.
+sm_queue_message() {
+    local dir=${1:?usage: sm_queue_message DIR ID} id=${2:?usage: sm_queue_message DIR ID}
+    [ -f "$dir/queue/qf$id" ] || { _mta_err "sm_queue_message: no qf$id in $dir/queue"; return 1; }
+    LC_ALL=C awk '
+        /^H/ { keep = 0
+               if ($0 ~ /^H\?[^?]+\?/) next
+               sub(/^H(\?\?)?/, ""); keep = 1; print; next }
+        /^[ \t]/ { if (keep) print; next }
+        { keep = 0 }' "$dir/queue/qf$id"
+    echo
     cat "$dir/queue/df$id" 2>/dev/null
 }
