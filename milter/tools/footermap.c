@@ -162,6 +162,36 @@ put_pattern(FILE *out, const char *p)
 	return 0;
 }
 
+/* The rule of a cause implied by code v, if v is of this kind. */
+static int
+put_implied(FILE *out, const struct config *c, const struct cause_entry *k,
+            const char *v, enum code_kind kind)
+{
+	struct code_ref ref;
+	char code[8], ecode[32];
+
+	if (code_parse(v, &ref) != 0 || ref.kind != kind)
+		return 0;
+	if (kind == CODE_ENHANCED) {
+		fprintf(out,
+		        "\n# cause %s (implied by %s)\n/%s([45][0-9]"
+		        "[0-9])[ -]([245]\\.%d\\.%d)(?![0-9])/\t",
+		        k->name, v, NOT_ANNOTATED, ref.subject, ref.detail);
+		snprintf(ecode, sizeof(ecode), "5.%d.%d", ref.subject,
+		         ref.detail);
+		return put_footer(out, c, codetable_find(c->table, &ref), k,
+		                  "550", ecode);
+	}
+	fprintf(out,
+	        "\n# cause %s (implied by %s)\n/%s(%d)[ -]((?:" ECODE_ANY
+	        ")?)(?![0-9.])/\t",
+	        k->name, v, NOT_ANNOTATED, ref.basic);
+	snprintf(code, sizeof(code), "%d", ref.basic);
+	snprintf(ecode, sizeof(ecode), "%d.0.0", ref.basic / 100);
+	return put_footer(out, c, codetable_find(c->table, &ref), k, code,
+	                  ecode);
+}
+
 static int
 put_causes(FILE *out, const struct config *c)
 {
@@ -189,23 +219,16 @@ put_causes(FILE *out, const struct config *c)
 	/* Causes the enhanced code implies, when no pattern matched. */
 	for (i = 0; i < n; i++) {
 		k = codetable_cause_at(c->table, i);
-		for (j = 0; j < k->nimplied; j++) {
-			struct code_ref ref;
-			char ecode[32];
-
-			if (code_parse(k->implied_by[j], &ref) != 0)
-				continue;
-			fprintf(out,
-			        "\n# cause %s (implied by %s)\n/%s([45][0-9]"
-			        "[0-9])[ -]([245]\\.%d\\.%d)(?![0-9])/\t",
-			        k->name, k->implied_by[j], NOT_ANNOTATED,
-			        ref.subject, ref.detail);
-			snprintf(ecode, sizeof(ecode), "5.%d.%d", ref.subject,
-			         ref.detail);
-			bad |=
-			    put_footer(out, c, codetable_find(c->table, &ref),
-			               k, "550", ecode);
-		}
+		for (j = 0; j < k->nimplied; j++)
+			bad |= put_implied(out, c, k, k->implied_by[j],
+			                   CODE_ENHANCED);
+	}
+	/* Then those the basic code implies, as the reply engine tries. */
+	for (i = 0; i < n; i++) {
+		k = codetable_cause_at(c->table, i);
+		for (j = 0; j < k->nimplied; j++)
+			bad |= put_implied(out, c, k, k->implied_by[j],
+			                   CODE_BASIC);
 	}
 	return bad ? -1 : 0;
 }

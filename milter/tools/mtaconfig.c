@@ -72,9 +72,12 @@ for_postfix(const struct config *c, const char *conf, const char *sock)
 	}
 	printf("postconf -e 'smtpd_milters = %s'\n", pf);
 	if (c->dsn) {
-		/* Bounces are never held for the milter: accept if down. */
-		printf("postconf -e 'non_smtpd_milters = { %s, default_action "
-		       "= accept }'\n",
+		/*
+		 * Bounces are never held for the milter: accept if down.
+		 * No blanks around '=': Postfix refuses "default_action =".
+		 */
+		printf("postconf -e 'non_smtpd_milters = { %s, "
+		       "default_action=accept }'\n",
 		       pf);
 		printf("postconf -e 'internal_mail_filter_classes = bounce'\n");
 	} else

@@ -9,7 +9,8 @@
 # itself, which the milter cannot change but observes and logs. For each rejection it prints
 # the link of the help page that explains it, in the static help site it exports to
 # build/help (`export html`). Everything else runs in a temporary folder that is removed at
-# the end; the MTA and the milter are stopped.
+# the end; the MTA and the milter are stopped. Last, a real Postfix bounce before and after
+# milter-annotate explains it (kept as build/demo-bounce.eml and .html).
 # Exits 0 when the demo ran, 1 if something could not be started.
 set -u
 # shellcheck source=lib.sh
@@ -173,6 +174,74 @@ echo "   The sender now sees Postfix's own reply with the same explanation:"
 own=$(sw_reply_to 'RCPT TO:')
 printf '%s\n' "$own" | indent "      "
 echo "   The help page that explains it: $(help_page "$(printf '%s\n' "$own" | head -n 1)")"
+
+# ---- a bounce, before and after ---------------------------------------------------------
+# A second Postfix (A) delivers to a next hop (B) that refuses two recipients; A's own bounce
+# goes through milter-annotate (internal_mail_filter_classes = bounce, non_smtpd_milters) and
+# an smtp-sink keeps it, as the sender's server would receive it.
+n=$((n + 1))
+echo
+echo "$n. A bounce, before and after"
+if e2e_port AP && e2e_port BP && e2e_port KP; then
+    A=$E2E_TMP/pf-a B=$E2E_TMP/pf-b K=$E2E_TMP/sink
+    mkdir -p "$A" "$B" "$K"
+    chown postfix "$K"
+    printf '/^unknown@/\t550 5.1.1 User unknown in virtual mailbox table\n/^full@/\t552 5.2.2 Mailbox full\n' >"$B/refuse"
+    printf 'dest.example\tsmtp:[127.0.0.1]:%s\nsender.example\tsmtp:[127.0.0.1]:%s\n' "$BP" "$KP" >"$A/transport"
+    smtp-sink -u postfix -d "$K/%Y%m%d%H%M%S." "127.0.0.1:$KP" 10 </dev/null >"$E2E_TMP/sink.out" 2>&1 &
+    SINK=$!
+    demo_sink_stop() { kill "$SINK" 2>/dev/null; wait "$SINK" 2>/dev/null; }
+    E2E_CLEANUP_HOOKS+=(demo_sink_stop)
+    if mta_wait_port "$KP" 10 &&
+        pf_start_e2e "$B" "$BP" "" "smtpd_recipient_restrictions = check_recipient_access pcre:$B/refuse, reject" \
+            >"$E2E_TMP/pf-b.log" 2>&1 &&
+        E2E_PF_DELIVER=1 pf_start_e2e "$A" "$AP" "" "internal_mail_filter_classes = bounce
+non_smtpd_milters = { inet:127.0.0.1:$MPORT, default_action=accept }
+transport_maps = texthash:$A/transport" >"$E2E_TMP/pf-a.log" 2>&1; then
+        echo "   swaks --server 127.0.0.1:$AP --from alice@sender.example --to unknown@dest.example,full@dest.example"
+        swaks_replies "$AP" --from alice@sender.example --to unknown@dest.example,full@dest.example >/dev/null
+        bounce=""
+        for ((i = 0; i < 150; i++)); do
+            bounce=$(find "$K" -type f 2>/dev/null | head -n 1)
+            [ -n "$bounce" ] && break
+            sleep 0.2
+        done
+        if [ -n "$bounce" ]; then
+            cp "$bounce" "$REPO_TOP/build/demo-bounce.eml"
+            python3 - "$bounce" "$REPO_TOP/build/demo-bounce.html" <<'PYEOF' | indent "   "
+import email, email.policy, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+first = msg.get_payload()[0]
+alt = first if first.get_content_type() == "multipart/alternative" else None
+if alt is None:
+    print("(the bounce was not annotated: %s)" % first.get_content_type())
+    sys.exit(0)
+text = alt.get_payload()[0].get_content().replace("\r\n", "\n")
+ours, _, original = text.partition("----------\n")
+original = original.split("\n", 2)[2] if original.count("\n") >= 2 else original
+print("Before: the notification Postfix writes (kept, unchanged, at the end of the new one):")
+print("")
+for line in original.rstrip().split("\n"):
+    print("   " + line)
+print("")
+print("After: what milter-annotate puts first (X-Annotated-By: %s):" % msg["X-Annotated-By"])
+print("")
+for line in ours.rstrip().split("\n"):
+    print("   " + line)
+open(sys.argv[2], "w").write(alt.get_payload()[1].get_content())
+PYEOF
+            echo "   The same in HTML, for people: file://$REPO_TOP/build/demo-bounce.html"
+            echo "   The whole bounce: build/demo-bounce.eml (its delivery-status part and the returned"
+            echo "   message are byte for byte Postfix's)."
+        else
+            echo "   (no bounce arrived within 30 s; Postfix A's log: $A/maillog)"
+        fi
+    else
+        echo "   (the Postfix instances for the bounce did not start)"
+    fi
+else
+    echo "   (no free port)"
+fi
 
 echo
 echo "The help site: file://$SITE/index.html"
