@@ -145,6 +145,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	free(d);
+	/* -p: the socket the milter is run with (mta-config prints it). */
+	if (o.socket != NULL)
+		c->socket = o.socket;
 	rc = cli_run(c, argc - optind, argv + optind);
 	config_free(c);
 	return rc;

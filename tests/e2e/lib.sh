@@ -333,6 +333,21 @@ wait_for_log() {
 # ---- MTAs (stopped by the EXIT trap) -------------------------------------------------------
 
 pf_start_e2e() { E2E_PF_DIRS+=("$1"); pf_start "$@"; }
+
+# pf_mta_config DIR CONF PORT: configure the running private Postfix in DIR for the milter on
+# 127.0.0.1:PORT as an administrator would: the postconf -e lines of
+# `milter-annotate -c CONF -p inet:PORT@127.0.0.1 mta-config postfix`, applied to DIR, then a
+# reload. Prints the lines; non-zero if mta-config or a line fails.
+pf_mta_config() {
+    local dir=$1 conf=$2 port=$3 lines line
+    lines=$("$MA_BIN" -c "$conf" -p "inet:$port@127.0.0.1" mta-config postfix) || return 1
+    printf '%s\n' "$lines" | grep '^postconf -e ' | while IFS= read -r line; do
+        # The line as printed, aimed at DIR: postconf -c DIR -e '...'.
+        eval "postconf -c \"\$dir\" ${line#postconf }" || exit 1
+        printf '%s\n' "$line"
+    done || return 1
+    pf_reload "$dir" >/dev/null 2>&1
+}
 sm_start_e2e() { E2E_SM_DIRS+=("$1"); sm_start "$@"; }
 
 # ---- SMTP client -------------------------------------------------------------------------

@@ -53,10 +53,21 @@ if ! ma_start m "$CONF" "$MPORT"; then
     e2e_finish
 fi
 pass "milter-annotate listens on 127.0.0.1:$MPORT"
-if ! pf_start_e2e "$PF" "$SPORT" "inet:127.0.0.1:$MPORT"; then
+if ! pf_start_e2e "$PF" "$SPORT" ""; then
     fail "Postfix did not start"
     e2e_finish
 fi
+# Configured for the milter from what `milter-annotate mta-config postfix` prints.
+if ! MTA_LINES=$(pf_mta_config "$PF" "$CONF" "$MPORT"); then
+    fail "mta-config postfix: its lines could not be applied"
+    e2e_finish
+fi
+printf '%s\n' "$MTA_LINES" | sed 's/^/   /'
+expect_eq "Postfix configured from mta-config: smtpd_milters" "inet:127.0.0.1:$MPORT" \
+    "$(postconf -c "$PF" -h smtpd_milters)"
+expect_eq "Postfix configured from mta-config: bounces through the milter, accepted if it is down" \
+    "{ inet:127.0.0.1:$MPORT, default_action=accept } bounce" \
+    "$(postconf -c "$PF" -h non_smtpd_milters) $(postconf -c "$PF" -h internal_mail_filter_classes)"
 pass "Postfix listens on 127.0.0.1:$SPORT (smtpd_milters = inet:127.0.0.1:$MPORT)"
 
 # send WHAT SWAKS_ARGS...: one SMTP session (counted for the SIGUSR1 check).
