@@ -283,16 +283,16 @@ run: deps-build
 # checks, each stopping make test at its first failure.
 test: deps
 	@$(MAKE) --no-print-directory all unit-bins
-	@bash tests/run.sh
+	@MA_BUILD=$(BUILD) bash tests/run.sh
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory valgrind
 
 unit: all unit-bins
-	@bash tests/run.sh unit
+	@MA_BUILD=$(BUILD) bash tests/run.sh unit
 
 e2e: all unit-bins
-	@bash tests/run.sh e2e
+	@MA_BUILD=$(BUILD) bash tests/run.sh e2e
 
 # Each fuzz target for FUZZ_SECONDS on its seeds (tests/fuzz/corpus/NAME)
 # and what earlier runs found (build/fuzz/corpus/NAME); a finding fails it
@@ -324,7 +324,7 @@ asan: deps
 # (errors and leaks fail; ASan cannot run under valgrind).
 valgrind: deps
 	@$(MAKE) --no-print-directory all unit-bins
-	@MA_VALGRIND=1 bash tests/run.sh unit
+	@MA_BUILD=$(BUILD) MA_VALGRIND=1 bash tests/run.sh unit
 
 # Benchmarks (not part of make test): the reply engine, then the milter
 # under a protocol load driver, through Postfix, and its memory
