@@ -56,36 +56,6 @@ struct prefilter {
 
 /* Literal extraction. */
 
-/* Past a group starting at p ('('), or NULL if it never closes. */
-static const char *
-skip_group(const char *p)
-{
-	int depth = 0;
-
-	for (; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
-		else if (*p == '[') {
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p != '\0' && *p != ']') {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				p++;
-			}
-			if (*p == '\0')
-				return NULL;
-		} else if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth == 0)
-			return p + 1;
-	}
-	return NULL;
-}
-
 /* Past a class starting at p ('['), or NULL. */
 static const char *
 skip_class(const char *p)
@@ -101,6 +71,29 @@ skip_class(const char *p)
 		p++;
 	}
 	return *p == ']' ? p + 1 : NULL;
+}
+
+/* Past a group starting at p ('('), or NULL if it never closes. */
+static const char *
+skip_group(const char *p)
+{
+	int depth = 0;
+
+	while (*p != '\0') {
+		if (*p == '\\' && p[1] != '\0')
+			p += 2;
+		else if (*p == '[') {
+			if ((p = skip_class(p)) == NULL)
+				return NULL;
+		} else if (*p == '(') {
+			depth++;
+			p++;
+		} else if (*p == ')' && --depth == 0)
+			return p + 1;
+		else
+			p++;
+	}
+	return NULL;
 }
 
 /*
