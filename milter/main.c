@@ -18,7 +18,7 @@ usage(FILE *fp)
 	fprintf(
 	    fp,
 	    "usage: milter-annotate [-fnV] [-c FILE] [-p SOCKET] [-P PIDFILE] "
-	    "[-T FILE]\n"
+	    "[-T FILE] [-u USER[:GROUP]]\n"
 	    "       milter-annotate [-c FILE] [-T FILE] explain CODE|CAUSE...\n"
 	    "       milter-annotate [-c FILE] [-T FILE] compare A B "
 	    "[--lang en|ar|ru|zh]\n"
@@ -42,6 +42,8 @@ usage(FILE *fp)
 	    "unix:/path)\n"
 	    "  -P FILE    write the process id to FILE\n"
 	    "  -T FILE    use FILE as the code table\n"
+	    "  -u USER[:GROUP]  run as USER (and GROUP) after binding the "
+	    "socket\n"
 	    "  -V         print the version\n",
 	    CONFIG_DEFAULT_PATH);
 }
@@ -89,12 +91,12 @@ int
 main(int argc, char **argv)
 {
 	struct options o = {
-	    CONFIG_DEFAULT_PATH, false, false, false, NULL, NULL, NULL};
+	    CONFIG_DEFAULT_PATH, false, false, false, NULL, NULL, NULL, NULL};
 	struct config *c;
 	struct diag *d;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "+c:fnp:P:T:Vh")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:fnp:P:T:u:Vh")) != -1) {
 		switch (ch) {
 		case 'c':
 			o.config_path = optarg;
@@ -114,6 +116,9 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			o.codes = optarg;
+			break;
+		case 'u':
+			o.run_as = optarg;
 			break;
 		case 'V':
 			printf("milter-annotate %s\n", MA_VERSION);

@@ -14,6 +14,7 @@ struct options {
 	const char *socket;      /* -p: overrides the file's socket */
 	const char *codes;       /* -T: overrides the file's code table */
 	const char *pidfile;     /* -P: overrides the file's pidfile */
+	const char *run_as;      /* -u USER[:GROUP]: overrides user, group */
 };
 
 #endif

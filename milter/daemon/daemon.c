@@ -200,25 +200,34 @@ open_socket(const struct config *c)
 	return 0;
 }
 
+/*
+ * Become user (and group; either may be NULL) after the socket is bound.
+ * Returns 0, or -1 after saying why on stderr. Already being them (a
+ * service manager started us so) is no error: nothing is left to drop.
+ */
 static int
-drop_privileges(const struct config *c)
+drop_privileges(const char *user, const char *group)
 {
 	struct passwd *pw = NULL;
 	struct group *gr = NULL;
 	const char *path = unix_path(D.socket);
 	gid_t gid;
 
-	if (c->user == NULL && c->group == NULL)
+	if (user == NULL && group == NULL)
 		return 0;
-	if (c->user != NULL && (pw = getpwnam(c->user)) == NULL) {
-		fprintf(stderr, "milter-annotate: no user '%s'\n", c->user);
+	if (user != NULL && (pw = getpwnam(user)) == NULL) {
+		fprintf(stderr, "milter-annotate: no user '%s'\n", user);
 		return -1;
 	}
-	if (c->group != NULL && (gr = getgrnam(c->group)) == NULL) {
-		fprintf(stderr, "milter-annotate: no group '%s'\n", c->group);
+	if (group != NULL && (gr = getgrnam(group)) == NULL) {
+		fprintf(stderr, "milter-annotate: no group '%s'\n", group);
 		return -1;
 	}
 	gid = gr != NULL ? gr->gr_gid : pw != NULL ? pw->pw_gid : getgid();
+	if ((pw == NULL ||
+	     (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)) &&
+	    getgid() == gid && getegid() == gid)
+		return 0;
 	/* The MTA connects as its own user: the socket is ours to share. */
 	if (path != NULL &&
 	    chown(path, pw != NULL ? pw->pw_uid : (uid_t)-1, gid) != 0) {
@@ -244,10 +253,38 @@ drop_privileges(const struct config *c)
 		fprintf(stderr,
 		        "milter-annotate: still privileged after "
 		        "dropping to %s; refusing to run\n",
-		        c->user != NULL ? c->user : c->group);
+		        user != NULL ? user : group);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Drop to -u USER[:GROUP] if given, else to the file's user and group.
+ * Returns 0, or -1 after saying why.
+ */
+static int
+become_run_as(const struct options *o, const struct config *c)
+{
+	char user[256];
+	const char *colon;
+	size_t n;
+
+	if (o->run_as == NULL)
+		return drop_privileges(c->user, c->group);
+	colon = strchr(o->run_as, ':');
+	n = colon != NULL ? (size_t)(colon - o->run_as) : strlen(o->run_as);
+	if (n == 0 || n >= sizeof(user) ||
+	    (colon != NULL && colon[1] == '\0')) {
+		fprintf(stderr,
+		        "milter-annotate: -u %s: expected USER or "
+		        "USER:GROUP\n",
+		        o->run_as);
+		return -1;
+	}
+	memcpy(user, o->run_as, n);
+	user[n] = '\0';
+	return drop_privileges(user, colon != NULL ? colon + 1 : NULL);
 }
 
 /* The detached child's end of the pipe its parent waits on. */
@@ -374,7 +411,7 @@ daemon_main(const struct options *o)
 	}
 	if (rc != 0 || (!o->foreground && detach() != 0) ||
 	    (D.pidfile != NULL && write_pidfile(D.pidfile) != 0) ||
-	    drop_privileges(c) != 0) {
+	    become_run_as(o, c) != 0) {
 		config_free(c);
 		return 1;
 	}
