@@ -42,6 +42,10 @@ struct session {
 	bool auth;
 	/* Postfix closes on a multi-line 421; Sendmail only on "421 ". */
 	bool multiline_421;
+	/* Postfix's non-SMTP path: its made-up connect (127.0.0.1 port 0). */
+	bool mta_made;
+	/* This message is the MTA's own notification: no rule refuses it. */
+	bool spared;
 	char client_addr[64];
 	char client_name[256];
 	char helo[256];

@@ -15,6 +15,7 @@ enum stats_source { SRC_RULE, SRC_MTA, SRC_UPSTREAM, SRC_COUNT };
 struct stats {
 	atomic_ulong sessions;
 	atomic_ulong errors;
+	atomic_ulong spared; /* rules not applied to the MTA's notices */
 	atomic_ulong by_source[SRC_COUNT];
 	atomic_ulong by_basic[600];
 	atomic_ulong by_enhanced[CODE_SUBJECT_MAX + 1][CODE_DETAIL_MAX + 1];

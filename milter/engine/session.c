@@ -323,6 +323,18 @@ session_rule_ctx_of(const struct session *s, struct rule_ctx *c)
 	c->header_hits = s->header_hits;
 }
 
+/* A rule that matched the MTA's own notification, logged, not applied. */
+static void
+session_log_spared(struct session *s, const struct rule *r, enum stage st)
+{
+	atomic_fetch_add(&s->env->stats->spared, 1);
+	log_msg(
+	    session_dest(s), LOG_INFO,
+	    "queue_id=%s stage=%s rule=%s action=none reason=mta-notification",
+	    s->queue_id[0] != '\0' ? s->queue_id : "-", stage_name(st),
+	    rule_name(r));
+}
+
 static enum action
 session_decide(struct session *s, enum stage st, struct rule_ctx *c)
 {
@@ -330,12 +342,17 @@ session_decide(struct session *s, enum stage st, struct rule_ctx *c)
 
 	if (r == NULL)
 		return ACT_CONTINUE;
+	if (s->spared) {
+		session_log_spared(s, r, st);
+		return ACT_CONTINUE;
+	}
 	/*
 	 * MTAs do not show a milter's text at connect or HELO: keep the
-	 * decision for the next MAIL or RCPT. A 421 closes at once.
+	 * decision for the next MAIL or RCPT. A 421 closes at once, except
+	 * on the MTA's own path, whose sender is not known yet.
 	 */
 	if ((st == STAGE_CONNECT || st == STAGE_HELO) &&
-	    rule_reply(r)->code != 421) {
+	    (rule_reply(r)->code != 421 || s->mta_made)) {
 		if (s->pending == NULL) {
 			s->pending = r;
 			s->pending_stage = st;
@@ -367,6 +384,12 @@ session_connect(struct session *s, const char *hostname,
 	if (sa != NULL && sa->sa_family == AF_INET) {
 		memcpy(&s->addr, sa, sizeof(struct sockaddr_in));
 		a = &((const struct sockaddr_in *)sa)->sin_addr;
+		/*
+		 * Postfix's cleanup shows mail that came by no SMTP session
+		 * (pickup, its own bounces: non_smtpd_milters) as a connect
+		 * from localhost, 127.0.0.1 port 0; no TCP client has port 0.
+		 */
+		s->mta_made = ((const struct sockaddr_in *)sa)->sin_port == 0;
 	} else if (sa != NULL && sa->sa_family == AF_INET6) {
 		memcpy(&s->addr, sa, sizeof(struct sockaddr_in6));
 		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
@@ -390,7 +413,7 @@ session_helo(struct session *s, const char *helo)
 static enum action
 session_answer_pending(struct session *s)
 {
-	return s->pending != NULL
+	return s->pending != NULL && !s->spared
 	           ? session_answer(s, s->pending, s->pending_stage)
 	           : ACT_CONTINUE;
 }
@@ -404,6 +427,14 @@ session_mail(struct session *s, const char *from)
 	session_copy_str(s->from, sizeof(s->from), from);
 	s->auth = session_macro(s, "{auth_authen}") != NULL;
 	session_refresh_queue_id(s);
+	/*
+	 * A null sender on Postfix's own path is its bounce(8) notice: it
+	 * is the only word the sender gets, so no rule may refuse it.
+	 */
+	s->spared =
+	    s->mta_made && (strcmp(s->from, "<>") == 0 || s->from[0] == '\0');
+	if (s->spared && s->pending != NULL)
+		session_log_spared(s, s->pending, s->pending_stage);
 	if ((a = session_answer_pending(s)) != ACT_CONTINUE)
 		return a;
 	return session_decide_stage(s, STAGE_MAIL);
@@ -515,7 +546,7 @@ void
 session_end_message(struct session *s)
 {
 	s->from[0] = s->rcpt[0] = s->queue_id[0] = '\0';
-	s->auth = false;
+	s->auth = s->spared = false;
 	memset(s->rcpt_hits, 0, sizeof(s->rcpt_hits));
 	memset(s->header_hits, 0, sizeof(s->header_hits));
 }

@@ -43,6 +43,7 @@ stats_log(struct stats *s, struct log_dest d)
 	sbuf_init(&sb, line, sizeof(line));
 	put_count(&sb, "sessions", NULL, atomic_load(&s->sessions));
 	put_count(&sb, "errors", NULL, atomic_load(&s->errors));
+	put_count(&sb, "spared", NULL, atomic_load(&s->spared));
 	for (i = 0; i < SRC_COUNT; i++)
 		put_count(&sb, "source.", source_names[i],
 		          atomic_load(&s->by_source[i]));

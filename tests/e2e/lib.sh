@@ -486,7 +486,7 @@ e2e_count() {
 }
 e2e_counters_line() {
     local line k
-    line="counters sessions=$E2E_SESSIONS errors=0 source.rule=$E2E_SRC_RULE source.mta=$E2E_SRC_MTA source.upstream=0"
+    line="counters sessions=$E2E_SESSIONS errors=0 spared=0 source.rule=$E2E_SRC_RULE source.mta=$E2E_SRC_MTA source.upstream=0"
     # Basic codes first (numeric), then enhanced ones by subject and detail.
     for k in $(printf '%s\n' "${!E2E_CODES[@]}" | grep -E '^[0-9]+$' | sort -n); do
         line="$line code.$k=${E2E_CODES[$k]}"

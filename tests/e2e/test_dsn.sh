@@ -338,12 +338,16 @@ check_dsn() { timeout 60 python3 "$CHECK_DSN" "$@" 2>&1; }
 for v in MP_ON MP_OFF MP_AR AP_ON AP_OFF BP KP_ON KP_OFF KP_N SP SP_OFF SP_AR SMP; do
     e2e_port "$v" || { fail "no free port"; e2e_finish; }
 done
-ma_conf() { # FILE SETTINGS...: a configuration without rules
+ma_conf() { # FILE SETTINGS...: a configuration
     local f=$1
     shift
     { echo "# test_dsn.sh"; echo 'log = "stderr";'; printf '%s\n' "$@"; } >"$f"
 }
-ma_conf "$E2E_TMP/on.conf" 'dsn = "on";' 'dsn_language = "en";' "dsn_max_size = $DSN_MAX;"
+# The one rule matches the HELO Postfix makes up for its own bounces (localhost): it must be
+# logged and not applied to them. Every SMTP client here says EHLO e2e.example.
+ma_conf "$E2E_TMP/on.conf" 'dsn = "on";' 'dsn_language = "en";' "dsn_max_size = $DSN_MAX;" \
+    'rules = ( { name = "no-localhost"; stage = "helo"; helo = "^localhost$";' \
+    '            reply = "550 5.7.1 HELO localhost refused"; } );'
 ma_conf "$E2E_TMP/off.conf" 'dsn = "off";'
 ma_conf "$E2E_TMP/ar.conf" 'dsn = "on";' 'dsn_language = "ar";'
 LOG_ON=$(ma_logfile on)
@@ -629,6 +633,9 @@ if a_case multi non-delivery "$W/multi.msg" "$RC_MULTI"; then
         expect_contains "multi: $addr: the block quotes the next hop's reply" "$blk" \
             "The server's reply (127.0.0.1): $basic $st <$addr>: Recipient address rejected: "
     done
+    expect_contains "multi: the HELO rule matched Postfix's made-up HELO and was not applied" \
+        "$(grep -F "rule=no-localhost" "$LOG_ON")" \
+        "queue_id=${Q_BOUNCE[on]} stage=helo rule=no-localhost action=none reason=mta-notification"
     expect_contains "multi: A-off's text part is Postfix's own" \
         "$(sed -n '/^Content-Description: Notification/,/^--/p' "$W/multi.off.eml")" \
         "This is the mail system at host pf-test.localdomain."

@@ -133,8 +133,22 @@ v4(const char *a)
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
+	sin.sin_port = htons(40025); /* a TCP client's: never 0 */
 	assert_int_equal(inet_pton(AF_INET, a, &sin.sin_addr), 1);
 	return sin;
+}
+
+/* The connect and HELO Postfix makes up for mail of its own path. */
+static void
+connect_postfix_made(struct fixture *fx)
+{
+	struct sockaddr_in sin = v4("127.0.0.1");
+
+	sin.sin_port = 0;
+	assert_int_equal(
+	    session_connect(&fx->s, "localhost", (struct sockaddr *)&sin),
+	    ACT_CONTINUE);
+	assert_int_equal(session_helo(&fx->s, "localhost"), ACT_CONTINUE);
 }
 
 static void
@@ -181,6 +195,88 @@ line_starting(const char *prefix)
 	" { name = \"late\"; stage = \"eom\"; header = \"X-Spam: yes\"; "      \
 	"rcpt = \"^<?victim@\"; reply = \"550 5.7.1 Spam for victim\"; }\n"    \
 	");\n"
+
+#define LOCAL_RULES                                                            \
+	"rules = (\n"                                                          \
+	" { name = \"loop\"; stage = \"connect\"; client_addr = [ "            \
+	"\"127.0.0.1\" ]; reply = \"421 4.7.0 Closing\"; },\n"                 \
+	" { name = \"lh\"; stage = \"helo\"; helo = \"^localhost$\"; "         \
+	"reply = \"550 5.7.1 No localhost\"; },\n"                             \
+	" { name = \"relay\"; stage = \"rcpt\"; rcpt = \"^<?blocked@\"; "      \
+	"reply = \"550 5.7.1 Relaying denied\"; },\n"                          \
+	" { name = \"bounce\"; stage = \"header\"; header = \"From: "          \
+	"MAILER-DAEMON\"; reply = \"554 5.7.1 No bounces\"; },\n"              \
+	" { name = \"late\"; stage = \"eom\"; rcpt = \"^<?blocked@\"; "        \
+	"reply = \"451 4.7.1 Later\"; }\n"                                     \
+	");\n"
+
+/*
+ * A bounce Postfix makes (its non-SMTP path, null sender): rules match at
+ * every stage, none is applied, each is counted as spared.
+ */
+static void
+test_postfix_notification_spared(void **state)
+{
+	struct fixture *fx = setup_with(LOCAL_RULES);
+	const char *from[] = {"<>", ""};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		connect_postfix_made(fx);
+		assert_int_equal(session_mail(&fx->s, from[i]), ACT_CONTINUE);
+		assert_int_equal(session_rcpt(&fx->s, "<blocked@example.net>"),
+		                 ACT_CONTINUE);
+		assert_int_equal(
+		    session_header(&fx->s, "From", "MAILER-DAEMON@example.org"),
+		    ACT_CONTINUE);
+		assert_int_equal(session_eom(&fx->s), ACT_CONTINUE);
+		session_end_message(&fx->s);
+		fx->s.pending = NULL;
+	}
+	assert_int_equal(F.calls, 0);
+	/* Per message: the pending connect rule, rcpt, header, eom. */
+	assert_int_equal(atomic_load(&fx->stats.spared), 8);
+	teardown_fx(fx);
+}
+
+/* Local submission on the same path has a sender: the rules apply. */
+static void
+test_postfix_path_with_sender_meets_rules(void **state)
+{
+	struct fixture *fx = setup_with(LOCAL_RULES);
+
+	(void)state;
+	connect_postfix_made(fx);
+	/* The 421 waited for the sender instead of closing at connect. */
+	assert_int_equal(session_mail(&fx->s, "<root@example.org>"),
+	                 ACT_TEMPFAIL);
+	assert_string_equal(F.code, "421");
+	assert_int_equal(atomic_load(&fx->stats.spared), 0);
+	teardown_fx(fx);
+}
+
+/* A TCP client from 127.0.0.1 with a null sender is an SMTP session. */
+static void
+test_null_sender_by_smtp_meets_rules(void **state)
+{
+	struct fixture *fx = setup_with(LOCAL_RULES);
+	struct sockaddr_in sin = v4("127.0.0.1");
+
+	(void)state;
+	assert_int_equal(
+	    session_connect(&fx->s, "localhost", (struct sockaddr *)&sin),
+	    ACT_TEMPFAIL);
+	assert_string_equal(F.code, "421");
+	teardown_fx(fx);
+	fx = setup_with(RULES);
+	connect_from(fx, "127.0.0.1", ACT_CONTINUE);
+	assert_int_equal(session_mail(&fx->s, "<>"), ACT_CONTINUE);
+	assert_int_equal(session_rcpt(&fx->s, "<blocked@example.net>"),
+	                 ACT_REJECT);
+	assert_int_equal(atomic_load(&fx->stats.spared), 0);
+	teardown_fx(fx);
+}
 
 static void
 test_rcpt_reject_is_annotated(void **state)
@@ -500,6 +596,9 @@ main(void)
 	    cmocka_unit_test(test_fallback_to_original_reply),
 	    cmocka_unit_test(test_on_error),
 	    cmocka_unit_test(test_no_rules_no_reply),
+	    cmocka_unit_test(test_postfix_notification_spared),
+	    cmocka_unit_test(test_postfix_path_with_sender_meets_rules),
+	    cmocka_unit_test(test_null_sender_by_smtp_meets_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
