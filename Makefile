@@ -16,6 +16,10 @@
 #   make soak       100,000 sessions with reloads: memory and descriptors stay flat
 #   make demo       the sender's view through a real Postfix
 #   make install    PREFIX=/usr/local DESTDIR= honoured
+#   make deb        the Debian package build/milter-annotate_VERSION_ARCH.deb
+#                   (dpkg-buildpackage on a copy of the tree in build/deb)
+#   make test-deb   builds, lints, installs, runs and purges the package
+#                   (tests/pkg/test_deb.sh, as root)
 #   make lint       clang-format, cppcheck and the layer check
 #
 # Every target builds what it needs: each works on its own from a fresh
@@ -119,9 +123,12 @@ DEB_BUILD := gcc make pkg-config libmilter-dev libconfig-dev libpcre2-dev \
 DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang valgrind \
 	     tidy chromium chromium-driver curl jq fonts-dejavu-core \
 	     fonts-wqy-microhei neomutt tmux
+# ... and to build the Debian package (make deb) and check it with lintian.
+DEB_PKG   := debhelper dpkg-dev fakeroot lintian
 
 .PHONY: all run test unit e2e deps deps-build bench bench-reply soak install \
-	clean lint layers demo fuzz fuzz-bins asan valgrind unit-bins check-libs
+	clean lint layers demo fuzz fuzz-bins asan valgrind unit-bins check-libs \
+	deb deps-deb test-deb
 
 all: $(BIN)
 
@@ -130,7 +137,7 @@ $(BIN): $(MAIN_OBJS) $(call archives_of,all) | check-libs
 
 $(BUILD)/obj/%.o: milter/%.c | check-libs
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The code table is linked in byte for byte: one source, nothing to sync.
 $(BUILD)/obj/core/codes_builtin.o: milter/core/codes_builtin.S conf/codes.conf
@@ -371,6 +378,41 @@ install: all
 	chmod 755 $(DESTDIR)$(SYSCONFDIR)/init.d/milter-annotate
 	test -e $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate || install -m 644 \
 	  init/milter-annotate.default $(DESTDIR)$(SYSCONFDIR)/default/milter-annotate
+
+# The Debian package (init/debian: debhelper, compat 13). dpkg-buildpackage
+# runs on a copy of the tree staged in $(BUILD)/deb, so the tree stays
+# clean; debian/rules builds and installs with this Makefile (PREFIX=/usr)
+# and generates the help site. The .deb is copied to $(BUILD)/, the full
+# log kept in $(BUILD)/deb/build.log. Installs what it needs (deps-deb).
+# The staged build sees none of this make's variables (MAKEFLAGS unset).
+DEB_STAGE := $(BUILD)/deb
+DEB_SRC   := $(DEB_STAGE)/milter-annotate-$(VERSION)
+DEB_TREE  := Makefile README.md conf include init man milter
+
+deps-deb:
+	$(call apt_install,$(DEB_BUILD) $(DEB_PKG))
+
+deb: deps-deb
+	@v=$$(dpkg-parsechangelog -l init/debian/changelog -S Version) && \
+	  [ "$$v" = "$(VERSION)" ] || { echo "make deb: init/debian/changelog" \
+	  "is at version $$v, the Makefile at $(VERSION): add a changelog" \
+	  "entry for $(VERSION)" >&2; exit 1; }
+	@rm -rf $(DEB_STAGE) && mkdir -p $(DEB_SRC)
+	@cp -a $(DEB_TREE) $(DEB_SRC)/
+	@mv $(DEB_SRC)/init/debian $(DEB_SRC)/debian
+	@echo "make deb: dpkg-buildpackage in $(DEB_SRC) (log: $(DEB_STAGE)/build.log)"
+	@cd $(DEB_SRC) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	  dpkg-buildpackage -b -us -uc -jauto \
+	  >../build.log 2>&1 || { tail -n 40 ../build.log >&2; \
+	  echo "make deb: dpkg-buildpackage failed (log above)" >&2; exit 1; }
+	@grep -E '^dpkg-[a-z]+: warning:' $(DEB_STAGE)/build.log >&2 || true
+	@deb=milter-annotate_$(VERSION)_$$(dpkg --print-architecture).deb && \
+	  cp $(DEB_STAGE)/$$deb $(BUILD)/ && echo "make deb: $(BUILD)/$$deb"
+
+# Build the package, lint it, install it here, run it behind a private
+# Postfix and Sendmail, purge it (as root; tests/pkg/test_deb.sh).
+test-deb:
+	@bash tests/pkg/test_deb.sh
 
 # The include graph follows the layers (tests/tools/layercheck.py): no
 # module or folder includes one above it or one that includes it back.

@@ -28,6 +28,9 @@
 #   - connect-stage 550 (client_addr 127.0.0.0/8): greeting still 220, answered at MAIL
 #   - connect-stage 421: the session is closed at once
 #   - milter gone (filter flag F=T): Sendmail answers 451 at MAIL, nothing passes
+# The filter is declared with the package's feature file (init/sendmail/milter-annotate.m4,
+# put into the unpacked sendmail-cf's feature folder): FEATURE(`milter-annotate', `SOCKET');
+# the Xmilter-annotate line it makes in sendmail.cf is checked first.
 # Prints "N passed, N failed"; exits 1 if any check failed. E2E_KEEP=1 keeps the temp folder.
 set -u
 # shellcheck source=lib.sh
@@ -60,11 +63,22 @@ if ! ma_start m "$CONF" "$MPORT"; then
     e2e_finish
 fi
 pass "milter-annotate listens on 127.0.0.1:$MPORT"
-if ! sm_start_e2e "$SM" "$SPORT" "$MPORT"; then
+# The filter is declared as the Debian package declares it: the feature file
+# init/sendmail/milter-annotate.m4, put where sendmail-cf looks for features (the package
+# installs it in /usr/share/sendmail/cf/feature; here, the unpacked sendmail-cf's folder:
+# written beside and renamed, so that a concurrent m4 never reads half of it), and
+# FEATURE(`milter-annotate', `SOCKET') in sendmail.mc instead of mta.sh's INPUT_MAIL_FILTER.
+SM_FEATURE=$E2E_SENDMAIL_CACHE/root/usr/share/sendmail/cf/feature/milter-annotate.m4
+cp "$REPO_TOP/init/sendmail/milter-annotate.m4" "$SM_FEATURE.$$" && mv -f "$SM_FEATURE.$$" "$SM_FEATURE"
+if ! sm_start_e2e "$SM" "$SPORT" none "FEATURE(\`milter-annotate', \`inet:$MPORT@127.0.0.1')dnl"; then
     fail "Sendmail did not start"
     e2e_finish
 fi
-pass "Sendmail listens on 127.0.0.1:$SPORT (INPUT_MAIL_FILTER S=inet:$MPORT@127.0.0.1, F=T)"
+pass "Sendmail listens on 127.0.0.1:$SPORT (FEATURE(\`milter-annotate', \`inet:$MPORT@127.0.0.1'))"
+expect_eq "sendmail.cf: the feature declares the filter (F=T, timeouts)" \
+    "O InputMailFilters=milter-annotate
+Xmilter-annotate, S=inet:$MPORT@127.0.0.1, F=T, T=S:10s;R:10s;E:5m" \
+    "$(grep -E '^(O InputMailFilters=|X)' "$SM/sendmail.cf")"
 
 # send WHAT SWAKS_ARGS...: one SMTP session (counted for the SIGUSR1 check).
 send() {
