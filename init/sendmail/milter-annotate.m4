@@ -21,8 +21,10 @@ dnl configuration in force. Then rebuild sendmail.cf (sendmailconfig, or
 dnl make -C /etc/mail) and restart Sendmail.
 dnl
 dnl The filter is named milter-annotate and declared with:
-dnl   F=T          tempfail (4xx) while the milter cannot be reached, rather
-dnl                than let mail through unannotated and unchecked;
+dnl   no F= flag   while the milter cannot be reached, mail flows as without
+dnl                it (unannotated, its rules not applied): mail never
+dnl                depends on the annotator. Declare it with
+dnl                INPUT_MAIL_FILTER and F=T instead to tempfail meanwhile;
 dnl   T=S:10s      10 s to send a command to the milter,
 dnl     R:10s      10 s for each of its answers (its own decisions take
 dnl                milliseconds),
@@ -42,4 +44,4 @@ ifelse(len(X`'_ARG_), `1',
 		`define(`_MILTER_ANNOTATE_SOCKET_', _ARG_)')')
 
 INPUT_MAIL_FILTER(`milter-annotate',
-	`S='_MILTER_ANNOTATE_SOCKET_`, F=T, T=S:10s;R:10s;E:5m')
+	`S='_MILTER_ANNOTATE_SOCKET_`, T=S:10s;R:10s;E:5m')

@@ -70,19 +70,22 @@ for_postfix(const struct config *c, const char *conf, const char *sock)
 		path = pf + 5 + strlen(POSTFIX_CHROOT);
 		memmove(pf + 5, path, strlen(path) + 1);
 	}
-	printf("postconf -e 'smtpd_milters = %s'\n", pf);
-	if (c->dsn) {
-		/*
-		 * Bounces are never held for the milter: accept if down.
-		 * No blanks around '=': Postfix refuses "default_action =".
-		 */
-		printf("postconf -e 'non_smtpd_milters = { %s, "
-		       "default_action=accept }'\n",
-		       pf);
+	/*
+	 * Mail never depends on the annotator: while it is down, mail flows
+	 * as without it. Per milter, so others keep the global default. No
+	 * blanks around '=': Postfix refuses "default_action = accept".
+	 */
+	printf("# default_action=accept: while the milter is down, mail flows "
+	       "as without it\n# (unannotated, its rules not applied%s); "
+	       "default_action=tempfail holds it.\n",
+	       c->upstream != NULL ? ", nor the upstream milter's" : "");
+	printf("postconf -e 'smtpd_milters = { %s, default_action=accept }'\n",
+	       pf);
+	printf("postconf -e 'non_smtpd_milters = { %s, "
+	       "default_action=accept }'\n",
+	       pf);
+	if (c->dsn)
 		printf("postconf -e 'internal_mail_filter_classes = bounce'\n");
-	} else
-		printf("postconf -e 'non_smtpd_milters = %s'\n", pf);
-	printf("postconf -e 'milter_default_action = tempfail'\n");
 	printf("postconf -e 'milter_protocol = 6'\n");
 	if (c->footer_map != NULL) {
 		printf("milter-annotate -c %s export postfix-footer > %s\n",
@@ -112,11 +115,17 @@ for_sendmail(const struct config *c, const char *conf, const char *sock)
 	printf("dnl milter-annotate for Sendmail: %s, socket %s\n", conf, sock);
 	printf("dnl Add to sendmail.mc, then rebuild sendmail.cf and restart "
 	       "Sendmail.\n");
+	/* No F= flag: while the milter is down, mail flows as without it. */
+	printf(
+	    "dnl Without an F= flag Sendmail passes mail on while the milter "
+	    "is down\ndnl (unannotated, its rules not applied%s); F=T "
+	    "tempfails it instead.\n",
+	    c->upstream != NULL ? ", nor the upstream milter's" : "");
 	if (access(SENDMAIL_FEATURE_FILE, R_OK) == 0 && r == 10)
 		printf("FEATURE(`milter-annotate', `%s%s')dnl\n",
 		       sock[0] == '/' ? "local:" : "", sock);
 	else
-		printf("INPUT_MAIL_FILTER(`milter-annotate', `S=%s%s, F=T, "
+		printf("INPUT_MAIL_FILTER(`milter-annotate', `S=%s%s, "
 		       "T=S:10s;R:%ds;E:5m')dnl\n",
 		       sock[0] == '/' ? "local:" : "", sock, r);
 	return 0;

@@ -138,6 +138,17 @@ expect_match() {
     return 1
 }
 
+expect_not_match() {
+    local name=$1 text=$2 re=$3
+    if ! printf '%s\n' "$text" | grep -qE -e "$re"; then
+        pass "$name"
+        return 0
+    fi
+    fail "$name: a line matches /$re/ in:"
+    _e2e_show "$text"
+    return 1
+}
+
 # reply_problems TEXT: one line per problem of a multi-line SMTP reply as the client sees it
 # (no CR), by build/tests/replycheck -1: exactly one reply, a 4xx/5xx, every line "DDD-" but
 # the last "DDD ", the same code on every line, an enhanced code on every line whose class

@@ -376,7 +376,7 @@ echo "== Postfix on 127.0.0.1:$SPORT, configured with 'milter-annotate mta-confi
 MTA_PF=$("$BIN" -c "$CONF" mta-config postfix 2>&1)
 show "$MTA_PF" 20
 expect_contains "mta-config postfix: smtpd_milters names the socket" "$MTA_PF" \
-    "postconf -e 'smtpd_milters = inet:127.0.0.1:$MPORT'"
+    "postconf -e 'smtpd_milters = { inet:127.0.0.1:$MPORT, default_action=accept }'"
 PF=$TMP/postfix
 if ! pf_start "$PF" "$SPORT" ""; then
     fail "the private Postfix did not start"
@@ -393,7 +393,8 @@ $line" ;;
         esac
     done <<<"$MTA_PF"
     expect_eq "every line of mta-config postfix applied (postconf -c DIR -e, postfix reload)" "" "${bad#$'\n'}"
-    expect_eq "Postfix's smtpd_milters" "inet:127.0.0.1:$MPORT" "$(postconf -c "$PF" -h smtpd_milters)"
+    expect_eq "Postfix's smtpd_milters" "{ inet:127.0.0.1:$MPORT, default_action=accept }" \
+        "$(postconf -c "$PF" -h smtpd_milters)"
     if [ "$reload" = 1 ]; then
         mark=$(wc -l <"$PF/maillog")
         pf_reload "$PF"
@@ -452,7 +453,7 @@ EOF
         [ ! -s "$TMP/cf/m4.err" ]; then
         expect_eq "sendmail.cf from $feature: its filter" \
             "O InputMailFilters=milter-annotate
-Xmilter-annotate, S=${want#*|}, F=T, T=S:10s;R:10s;E:5m" \
+Xmilter-annotate, S=${want#*|}, T=S:10s;R:10s;E:5m" \
             "$(grep -E '^(O InputMailFilters=|X)' "$TMP/cf/t.cf")"
     else
         fail "m4 on an .mc with $feature:"
@@ -467,7 +468,7 @@ SM=$TMP/sendmail
 if sm_start "$SM" "$SMPORT" none "$(feature_in_debian_place "${FEATURE_LINE%dnl}")"; then
     pass "a private Sendmail with that FEATURE line listens on 127.0.0.1:$SMPORT"
     expect_eq "its sendmail.cf: Xmilter-annotate with the test socket" \
-        "Xmilter-annotate, S=inet:$MPORT@127.0.0.1, F=T, T=S:10s;R:10s;E:5m" "$(grep '^X' "$SM/sendmail.cf")"
+        "Xmilter-annotate, S=inet:$MPORT@127.0.0.1, T=S:10s;R:10s;E:5m" "$(grep '^X' "$SM/sendmail.cf")"
     got=$(swaks_rcpt "$SMPORT" blocked@localhost)
     echo "   sender got at RCPT: $(printf '%s\n' "$got" | head -n 1)"
     expect_eq "Sendmail: the first line, with Sendmail's '<address>... '" \
