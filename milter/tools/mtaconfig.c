@@ -86,6 +86,9 @@ for_postfix(const struct config *c, const char *conf, const char *sock)
 	       pf);
 	if (c->dsn)
 		printf("postconf -e 'internal_mail_filter_classes = bounce'\n");
+	printf("# The default of milters listed without their own "
+	       "default_action; leave this\n# line out to keep yours.\n");
+	printf("postconf -e 'milter_default_action = accept'\n");
 	printf("postconf -e 'milter_protocol = 6'\n");
 	if (c->footer_map != NULL) {
 		printf("milter-annotate -c %s export postfix-footer > %s\n",

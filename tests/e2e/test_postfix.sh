@@ -69,6 +69,8 @@ expect_eq "Postfix configured from mta-config: smtpd_milters, mail flowing if it
 expect_eq "Postfix configured from mta-config: bounces through the milter, accepted if it is down" \
     "{ inet:127.0.0.1:$MPORT, default_action=accept } bounce" \
     "$(postconf -c "$PF" -h non_smtpd_milters) $(postconf -c "$PF" -h internal_mail_filter_classes)"
+expect_eq "Postfix configured from mta-config: milter_default_action" "accept" \
+    "$(postconf -c "$PF" -h milter_default_action)"
 pass "Postfix listens on 127.0.0.1:$SPORT (smtpd_milters = inet:127.0.0.1:$MPORT)"
 
 # send WHAT SWAKS_ARGS...: one SMTP session (counted for the SIGUSR1 check).
