@@ -31,6 +31,23 @@ broken(char *why, size_t cap, const char *reason)
 	return DSN_PARSE_BROKEN;
 }
 
+/*
+ * s made valid UTF-8 in place: each byte of an invalid or cut sequence
+ * becomes '?'. GMime passes a field's 8-bit bytes through when they are
+ * no charset it knows, and a cut to fit can split a character; what we
+ * write is declared utf-8.
+ */
+static void
+utf8_clean(char *s)
+{
+	const gchar *bad;
+
+	while (!g_utf8_validate(s, -1, &bad)) {
+		s = (char *)bad;
+		*s++ = '?';
+	}
+}
+
 /* src without leading and trailing blanks into dst, cut to fit. */
 static void
 copy_trimmed(char *dst, size_t cap, const char *src, size_t len)
@@ -43,6 +60,8 @@ copy_trimmed(char *dst, size_t cap, const char *src, size_t len)
 		len--;
 	sbuf_init(&sb, dst, cap);
 	sbuf_putn(&sb, src, len);
+	if (cap > 0)
+		utf8_clean(dst);
 }
 
 /* A field's value ("" when absent), as GMime unfolds and decodes it. */
@@ -197,7 +216,8 @@ read_fields(struct dsn *d, GMimePart *part)
 	if (w != NULL)
 		g_mime_data_wrapper_write_to_stream(w, s);
 	ba = g_mime_stream_mem_get_byte_array((GMimeStreamMem *)s);
-	p = (const char *)ba->data;
+	/* An empty part has no buffer at all: nothing to read. */
+	p = ba->len > 0 ? (const char *)ba->data : "";
 	end = p + ba->len;
 	while (p < end) {
 		/* Leading blank lines belong to no group. */

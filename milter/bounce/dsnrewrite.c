@@ -39,14 +39,23 @@ unchanged(struct dsn_result *res, const char *why)
 	struct sbuf sb;
 
 	res->outcome = DSN_UNCHANGED;
-	sbuf_init(&sb, res->why, sizeof(res->why));
-	sbuf_put(&sb, why);
+	/* Nothing of a rewrite is left to be used by mistake. */
+	free(res->body);
+	res->body = NULL;
+	res->len = 0;
+	if (why != res->why) { /* the parser's reason is in place already */
+		sbuf_init(&sb, res->why, sizeof(res->why));
+		sbuf_put(&sb, why);
+	}
 	return DSN_UNCHANGED;
 }
 
-/* A text part of content s, charset utf-8, encoded to be 7-bit clean. */
+/*
+ * A text part of content s, charset utf-8, encoded to be 7-bit clean;
+ * in base64 when asked (its text holds a line that would end the report).
+ */
 static GMimeObject *
-utf8_part(const char *subtype, const GString *s)
+utf8_part(const char *subtype, const GString *s, bool base64)
 {
 	GMimeTextPart *t = g_mime_text_part_new_with_subtype(subtype);
 	GMimeStream *st = g_mime_stream_mem_new_with_buffer(s->str, s->len);
@@ -60,8 +69,9 @@ utf8_part(const char *subtype, const GString *s)
 	/* Bounces cross servers without 8BITMIME: quoted-printable. */
 	g_mime_part_set_content_encoding(
 	    (GMimePart *)t,
-	    g_mime_part_get_best_content_encoding(
-	        (GMimePart *)t, GMIME_ENCODING_CONSTRAINT_7BIT));
+	    base64 ? GMIME_CONTENT_ENCODING_BASE64
+	           : g_mime_part_get_best_content_encoding(
+	                 (GMimePart *)t, GMIME_ENCODING_CONSTRAINT_7BIT));
 	return (GMimeObject *)t;
 }
 
@@ -73,11 +83,12 @@ utf8_part(const char *subtype, const GString *s)
  * follows them in a multipart/mixed, as it came.
  */
 static GByteArray *
-new_part(const struct dsn *d, const GString *text, const GString *html)
+new_part(const struct dsn *d, const GString *text, const GString *html,
+         bool base64)
 {
 	GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
-	GMimeObject *tp = utf8_part("plain", text),
-	            *hp = utf8_part("html", html);
+	GMimeObject *tp = utf8_part("plain", text, base64),
+	            *hp = utf8_part("html", html, base64);
 	GMimeObject *top = (GMimeObject *)alt;
 	GMimeFormatOptions *fo = g_mime_format_options_new();
 	GMimeStream *out = g_mime_stream_mem_new();
@@ -113,9 +124,38 @@ new_part(const struct dsn *d, const GString *text, const GString *html)
 	return copy;
 }
 
-/* Whether msg parses as a report whose first part is ours. */
+/* Whether a line of part starts with "--boundary" (it would end ours). */
 static bool
-parses_back(const char *msg, size_t len)
+holds_delimiter(const GByteArray *part, const char *boundary)
+{
+	const char *p = (const char *)part->data, *end = p + part->len;
+	size_t blen = strlen(boundary);
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl != NULL ? nl : end) - p);
+
+		if (n >= 2 + blen && p[0] == '-' && p[1] == '-' &&
+		    memcmp(p + 2, boundary, blen) == 0)
+			return true;
+		p = nl != NULL ? nl + 1 : end;
+	}
+	return false;
+}
+
+/* The report's top-level multipart (dsn_parse made sure it is one). */
+static GMimeMultipart *
+report_of(const struct dsn *d)
+{
+	return (GMimeMultipart *)g_mime_message_get_mime_part(d->mime);
+}
+
+/*
+ * Whether msg parses as a report of nparts top-level parts whose first is
+ * ours (alternative, or mixed around the original).
+ */
+static bool
+parses_back(const char *msg, size_t len, int nparts)
 {
 	GMimeStream *s = g_mime_stream_mem_new_with_buffer(msg, len);
 	GMimeParser *p = g_mime_parser_new_with_stream(s);
@@ -127,7 +167,7 @@ parses_back(const char *msg, size_t len)
 	if (top != NULL && GMIME_IS_MULTIPART(top) &&
 	    g_mime_content_type_is_type(g_mime_object_get_content_type(top),
 	                                "multipart", "report") &&
-	    g_mime_multipart_get_count((GMimeMultipart *)top) >= 2)
+	    g_mime_multipart_get_count((GMimeMultipart *)top) == nparts)
 		first = g_mime_multipart_get_part((GMimeMultipart *)top, 0);
 	if (first != NULL && GMIME_IS_MULTIPART(first)) {
 		GMimeContentType *ct = g_mime_object_get_content_type(first);
@@ -186,6 +226,7 @@ dsn_annotate(const char *msg, size_t len, const struct config *c,
 	long start = now_ms();
 	GString *text, *html;
 	GByteArray *part;
+	const char *boundary;
 	char *whole;
 	enum dsn_parse_result pr;
 
@@ -206,9 +247,20 @@ dsn_annotate(const char *msg, size_t len, const struct config *c,
 		L = lang_at(0);
 	text = dsn_render_text(res->d, res->x, L);
 	html = dsn_render_html(res->d, res->x, L);
-	part = new_part(res->d, text, html);
+	boundary = g_mime_multipart_get_boundary(report_of(res->d));
+	part = new_part(res->d, text, html, false);
+	/* The quoted notification may hold the report's own delimiter. */
+	if (holds_delimiter(part, boundary)) {
+		g_byte_array_unref(part);
+		part = new_part(res->d, text, html, true);
+	}
 	g_string_free(text, TRUE);
 	g_string_free(html, TRUE);
+	if (holds_delimiter(part, boundary)) {
+		g_byte_array_unref(part);
+		return unchanged(res, "its notification holds the report's "
+		                      "boundary");
+	}
 	res->body = splice(msg, len, res->d, part, &res->len);
 	g_byte_array_unref(part);
 	if (res->body == NULL)
@@ -218,7 +270,8 @@ dsn_annotate(const char *msg, size_t len, const struct config *c,
 		return unchanged(res, "out of memory");
 	memcpy(whole, msg, res->d->body_off);
 	memcpy(whole + res->d->body_off, res->body, res->len);
-	if (!parses_back(whole, res->d->body_off + res->len)) {
+	if (!parses_back(whole, res->d->body_off + res->len,
+	                 g_mime_multipart_get_count(report_of(res->d)))) {
 		free(whole);
 		return unchanged(res,
 		                 "the rewritten report did not parse back");
