@@ -179,7 +179,7 @@ UNIT_TESTS := test_sbuf:core test_codetable:core test_reply_parse:core \
 	test_macrolist:proxy test_logscan:tools
 TOOLS	   := replycheck:none mtadriver:proxy fakeup:proxy
 FUZZ_TARGETS := reply:core codetable:core config:engine logscan:tools \
-	mproto:proxy
+	mproto:proxy dsn:bounce
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 DOWN_none :=
 

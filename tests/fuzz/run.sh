@@ -63,13 +63,14 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 export ASAN_OPTIONS=quarantine_size_mb=16
 
 # Inputs longer than the reply engine's and logscan's buffers; the words
-# of the parsers libFuzzer does not see (libconfig, PCRE2 patterns).
+# of the parsers libFuzzer does not see (libconfig, PCRE2 patterns, GMime).
 opts_for() {
 	case $1 in
 	reply) echo -max_len=8192 ;;
 	logscan) echo -max_len=8192 -dict=tests/fuzz/logscan.dict ;;
 	config|codetable) echo -dict=tests/fuzz/libconfig.dict ;;
 	mproto) echo -dict=tests/fuzz/mproto.dict ;;
+	dsn) echo -dict=tests/fuzz/dsn.dict ;;
 	esac
 }
 
