@@ -176,7 +176,7 @@ UNIT_TESTS := test_sbuf:core test_codetable:core test_reply_parse:core \
 	test_reply_format:core test_cause:core test_helppath:core \
 	test_config:engine test_rules:engine test_log:engine \
 	test_session:engine test_mproto:proxy test_uppool:proxy \
-	test_macrolist:proxy test_logscan:tools
+	test_macrolist:proxy test_logscan:tools test_dsn:bounce
 TOOLS	   := replycheck:none mtadriver:proxy fakeup:proxy
 FUZZ_TARGETS := reply:core codetable:core config:engine logscan:tools \
 	mproto:proxy dsn:bounce
