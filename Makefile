@@ -13,6 +13,7 @@
 #   make deps       install the Debian packages needed to build and test
 #   make bench      benchmarks: reply engine, milter under load, Postfix, memory
 #   make bench-reply  the reply engine's part of make bench alone
+#   make bench-dsn    bounce rewrites per second, the part of make bench alone
 #   make soak       100,000 sessions with reloads: memory and descriptors stay flat
 #   make demo       the sender's view through a real Postfix
 #   make install    PREFIX=/usr/local DESTDIR= honoured
@@ -126,7 +127,7 @@ DEB_TEST  := libcmocka-dev postfix postfix-pcre swaks rspamd clang valgrind \
 # ... and to build the Debian package (make deb) and check it with lintian.
 DEB_PKG   := debhelper dpkg-dev fakeroot lintian
 
-.PHONY: all run test unit e2e deps deps-build bench bench-reply soak install \
+.PHONY: all run test unit e2e deps deps-build bench bench-reply bench-dsn soak install \
 	clean lint layers demo fuzz fuzz-bins asan valgrind unit-bins check-libs \
 	deb deps-deb test-deb
 
@@ -236,6 +237,9 @@ $(BUILD)/bench-milter $(BUILD)/tests/bench_milter: tests/bench/bench_milter.c \
 $(BUILD)/bench-reply: tests/bench/bench_reply.c $(call archives_of,core)
 	$(CC) $(CFLAGS) -o $@ $< $(call link_of,core)
 
+$(BUILD)/bench-dsn: tests/bench/bench_dsn.c $(call archives_of,bounce)
+	$(CC) $(CFLAGS) -o $@ $< $(call link_of,bounce)
+
 # The floor: a libmilter milter that answers "continue" to everything.
 $(BUILD)/bench-noop-milter: tests/bench/noop_milter.c
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS_daemon)
@@ -339,13 +343,17 @@ valgrind: deps
 BENCH_BINS := $(BUILD)/bench-milter $(BUILD)/bench-noop-milter \
 	$(BUILD)/tests/replycheck
 
-bench: bench-reply
+bench: bench-reply bench-dsn
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bash tests/bench/bench.sh
 
 bench-reply: check-libs
 	@$(MAKE) --no-print-directory $(BUILD)/bench-reply
 	@$(BUILD)/bench-reply
+
+bench-dsn: check-libs
+	@$(MAKE) --no-print-directory $(BUILD)/bench-dsn
+	@$(BUILD)/bench-dsn
 
 # A long run (not part of make test): SOAK_* variables scale it, see
 # tests/bench/soak.sh.

@@ -5,13 +5,17 @@
  * bench_milter) sends each of those steps and waits for each answer, as
  * it does for milter-annotate.
  *
- *   noop_milter [-a] SOCKET      e.g. inet:9000@127.0.0.1
+ *   noop_milter [-a|-d] SOCKET   e.g. inet:9000@127.0.0.1
  *
- * -a negotiates as milter-annotate does (callbacks.c, cb_negotiate): no
- * end of headers, no body (nor DATA, unknown commands), rejected
- * recipients too, and the same macro lists. The MTA then sends exactly
- * the steps and macros it sends milter-annotate, which isolates the cost
- * of milter-annotate's own work from the number of steps.
+ * -a negotiates as milter-annotate does (callbacks.c, cb_negotiate) with
+ * dsn = off: no end of headers, no body (nor DATA, unknown commands),
+ * rejected recipients too, and the same macro lists. The MTA then sends
+ * exactly the steps and macros it sends milter-annotate, which isolates
+ * the cost of milter-annotate's own work from the number of steps.
+ * -d negotiates as milter-annotate does with dsn = on (its default): the
+ * same, but with the end of headers and the body, leave to add headers
+ * and replace the body, and SMFIP_SKIP (the body is read whole all the
+ * same: answering continue to a bounce's body, as milter-annotate does).
  *
  * SIGTERM or SIGINT stops it (libmilter notices within about 5 s).
  */
@@ -93,6 +97,20 @@ on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	return SMFIS_CONTINUE;
 }
 
+/* -d: what milter-annotate asks for with dsn = on. */
+static sfsistat
+on_negotiate_dsn(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                 unsigned long f2, unsigned long f3, unsigned long *pf0,
+                 unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	sfsistat st = on_negotiate(ctx, f0, f1, f2, f3, pf0, pf1, pf2, pf3);
+
+	*pf0 = f0 & (SMFIF_SETSYMLIST | SMFIF_ADDHDRS | SMFIF_CHGBODY);
+	*pf1 =
+	    f1 & (SMFIP_RCPT_REJ | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_SKIP);
+	return st;
+}
+
 static struct smfiDesc desc = {
     .xxfi_name = "noop-milter",
     .xxfi_version = SMFI_VERSION,
@@ -115,8 +133,12 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "-a") == 0) {
 		desc.xxfi_flags = SMFIF_SETSYMLIST;
 		desc.xxfi_negotiate = on_negotiate;
+	} else if (argc == 3 && strcmp(argv[1], "-d") == 0) {
+		desc.xxfi_flags =
+		    SMFIF_SETSYMLIST | SMFIF_ADDHDRS | SMFIF_CHGBODY;
+		desc.xxfi_negotiate = on_negotiate_dsn;
 	} else if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: noop_milter [-a] SOCKET\n");
+		fprintf(stderr, "usage: noop_milter [-a|-d] SOCKET\n");
 		return 2;
 	}
 	if (smfi_setconn((char *)sock) == MI_FAILURE ||
