@@ -5,9 +5,10 @@
  * text and an HTML part that explain each failed or delayed recipient
  * (dsnrender.h); every other byte of the message stays as it came, the
  * message/delivery-status part and the returned message included, and
- * the result is checked to parse back as the same report before it is
- * used. The caller adds "X-Annotated-By: milter-annotate VERSION" (the
- * mark that keeps a report from being annotated twice).
+ * the new part is checked to parse back as ours and to hold no line
+ * that would end the report before it is used. The caller adds
+ * "X-Annotated-By: milter-annotate VERSION" (the mark that keeps a
+ * report from being annotated twice).
  *
  * Nothing here refuses mail: what cannot be annotated is passed on as it
  * came, with the reason for one log line.
