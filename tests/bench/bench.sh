@@ -9,8 +9,9 @@
 #       pass/noop      milter-annotate, rules that match nothing, against the
 #                      no-op libmilter milter (build/bench-noop-milter); full
 #                      sessions (connect .. end of message); the same rounds
-#                      run the no-op milter with -a (negotiating the steps
-#                      milter-annotate negotiates), printed as "info" lines
+#                      run the no-op milter with -d (negotiating the steps
+#                      milter-annotate negotiates with dsn on, its default:
+#                      end of headers and body too), as "info" lines
 #       reject/noop    milter-annotate refusing and annotating every recipient,
 #                      against the no-op milter; short sessions (connect, HELO,
 #                      MAIL, RCPTs, ABORT, QUIT: no DATA after every RCPT was
@@ -94,7 +95,7 @@ trap bench_cleanup EXIT
 
 # ---- milters ---------------------------------------------------------------------------
 
-# noop_start NAME PORT [-a]: the no-op milter, stopped by the EXIT trap like
+# noop_start NAME PORT [-a|-d]: the no-op milter, stopped by the EXIT trap like
 # ma_start's.
 noop_start() {
 	local name=$1 port=$2 pid i
@@ -232,7 +233,7 @@ load_part() {
 	write_conf "$E2E_TMP/proxy.conf" pass "$p_noop" true
 	write_conf "$E2E_TMP/proxy-fresh.conf" pass "$p_noop" false
 	noop_start noop "$p_noop" || exit 1
-	noop_start noop-a "$p_noopa" -a || exit 1
+	noop_start noop-a "$p_noopa" -d || exit 1
 	ma_start pass "$E2E_TMP/pass.conf" "$p_pass" || exit 1
 	ma_start reject "$E2E_TMP/reject.conf" "$p_reject" || exit 1
 	ma_start proxy "$E2E_TMP/proxy.conf" "$p_proxy" || exit 1
