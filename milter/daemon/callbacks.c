@@ -25,6 +25,7 @@ struct conn {
 	struct session s;
 	struct dsn_collect dsn;
 	bool skip_ok; /* the MTA takes SMFIS_SKIP for the body */
+	bool ready;   /* connect set up s and dsn */
 };
 
 static const char *
@@ -79,10 +80,35 @@ status_of(enum action a)
 	}
 }
 
+/* What libmilter keeps for ctx: made at negotiation or at connect. */
+static struct conn *
+conn_raw(SMFICTX *ctx)
+{
+	return (struct conn *)smfi_getpriv(ctx);
+}
+
+/*
+ * The connection once connect has set up its session, else NULL: an MTA
+ * that sends a step before CONNECT (or a broken one) gets no decision
+ * rather than a session that was never set up.
+ */
 static struct conn *
 conn_of(SMFICTX *ctx)
 {
-	return (struct conn *)smfi_getpriv(ctx);
+	struct conn *c = conn_raw(ctx);
+
+	return c != NULL && c->ready ? c : NULL;
+}
+
+/* Let go of what connect set up (the session's configuration, buffers). */
+static void
+conn_unset(struct conn *c)
+{
+	if (!c->ready)
+		return;
+	dsn_collect_reset(&c->dsn);
+	confstore_drop(c->s.cfg);
+	c->ready = false;
 }
 
 static struct session *
@@ -123,7 +149,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 		 * callback: a connection's state starts here). */
 		*pf0 = f0 & (SMFIF_SETSYMLIST | SMFIF_ADDHDRS | SMFIF_CHGBODY);
 		*pf1 |= f1 & SMFIP_SKIP;
-		if ((f1 & SMFIP_SKIP) && conn_of(ctx) == NULL &&
+		if ((f1 & SMFIP_SKIP) && conn_raw(ctx) == NULL &&
 		    (c = calloc(1, sizeof(*c))) != NULL) {
 			c->skip_ok = true;
 			if (smfi_setpriv(ctx, c) != MI_SUCCESS)
@@ -146,12 +172,15 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct config *c = confstore_hold();
-	struct conn *s = conn_of(ctx);
+	struct conn *s = conn_raw(ctx);
 	bool skip_ok = s != NULL && s->skip_ok;
 
-	/* Made at negotiation (SMFIP_SKIP noted), or now. */
+	/* Made at negotiation (SMFIP_SKIP noted), or now. A second CONNECT
+	 * starts the session over. */
 	if (s == NULL)
-		s = malloc(sizeof(*s));
+		s = calloc(1, sizeof(*s));
+	else
+		conn_unset(s);
 	if (c == NULL || s == NULL) {
 		smfi_setpriv(ctx, NULL);
 		free(s);
@@ -170,8 +199,9 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	session_init(&s->s, c, &env, ctx);
 	dsn_collect_init(&s->dsn, c->dsn_max_size);
 	s->skip_ok = skip_ok;
+	s->ready = true;
 	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
-		confstore_drop(c);
+		conn_unset(s);
 		free(s);
 		return SMFIS_ACCEPT;
 	}
@@ -300,12 +330,11 @@ cb_abort(SMFICTX *ctx)
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
-	struct conn *c = conn_of(ctx);
+	struct conn *c = conn_raw(ctx);
 
 	if (c != NULL) {
 		smfi_setpriv(ctx, NULL);
-		dsn_collect_reset(&c->dsn);
-		confstore_drop(c->s.cfg);
+		conn_unset(c);
 		free(c);
 	}
 	return SMFIS_CONTINUE;
