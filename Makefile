@@ -37,7 +37,7 @@ DESTDIR	?=
 # build a sanitized tree in a folder of its own.
 BUILD	:= build
 SANITIZE :=
-PKGS	:= milter libconfig libpcre2-8 gmime-3.0
+PKGS	:= milter libconfig libpcre2-8 glib-2.0 gmime-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 CFLAGS	?= -O2 -g
@@ -106,7 +106,7 @@ DOWN_site   := site core
 DOWN_tools  := tools site bounce engine core
 DOWN_all    := $(LAYERS)
 LIBS_core   := $(shell pkg-config --libs libconfig libpcre2-8 2>/dev/null)
-LIBS_engine := -lpthread
+LIBS_engine := $(shell pkg-config --libs glib-2.0 2>/dev/null) -lpthread
 LIBS_bounce := $(shell pkg-config --libs gmime-3.0 2>/dev/null)
 LIBS_proxy  := -lpthread
 LIBS_daemon := $(shell pkg-config --libs milter 2>/dev/null) -lpthread

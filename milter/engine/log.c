@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "engine/log.h"
 
 #define LINE_MAX_LEN 10240 /* nine fields of at most FIELD_MAX */
@@ -24,31 +26,15 @@ log_init(const char *name)
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
-/* The length of a valid UTF-8 sequence of two or more bytes at p, or 0. */
+/* The length of the valid UTF-8 character at p (of at most n bytes), or 0. */
 static size_t
-utf8_len(const unsigned char *p)
+utf8_len(const unsigned char *p, size_t n)
 {
-	size_t n, i;
-	unsigned v;
+	gunichar c = g_utf8_get_char_validated((const gchar *)p, (gssize)n);
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, v = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, v = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, v = p[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are not. */
-	if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
-	    (n == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	return n;
+	return c == (gunichar)-1 || c == (gunichar)-2
+	           ? 0
+	           : (size_t)g_unichar_to_utf8(c, NULL);
 }
 
 /* Bytes a log line carries as they are: printable ASCII but '"' and '\'. */
@@ -152,7 +138,8 @@ quote_into(enum log_format f, const char *v, char *dst, size_t cap)
 		p += k;
 		if (p == end || plain(*p))
 			break; /* the end, or no room left */
-		need = f == LOG_FORMAT_JSON ? utf8_len(p) : 0;
+		need =
+		    f == LOG_FORMAT_JSON ? utf8_len(p, (size_t)(end - p)) : 0;
 		if (need > 1) {
 			/* JSON strings carry UTF-8 as it is. */
 			if (n + need > lim)

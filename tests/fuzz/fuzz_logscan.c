@@ -13,6 +13,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "engine/config.h"
 #include "fuzzcheck.h"
 #include "tools/logscan.h"
@@ -48,33 +50,15 @@ check_event(const struct logscan_event *ev)
 	           strcmp(ev->mta, "sendmail") == 0);
 }
 
-/* One UTF-8 sequence at p (no overlong forms, surrogates or beyond
- * U+10FFFF); its length, or 0. */
+/* One UTF-8 character at p, as GLib reads it; its length, or 0. */
 static size_t
 utf8_seq(const unsigned char *p)
 {
-	unsigned v;
-	size_t n, i;
+	gunichar c = g_utf8_get_char_validated((const gchar *)p, -1);
 
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, v = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, v = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, v = p[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (v < 0x800 || (v >= 0xd800 && v <= 0xdfff))) ||
-	    (n == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	return n;
+	return c == (gunichar)-1 || c == (gunichar)-2
+	           ? 0
+	           : (size_t)g_unichar_to_utf8(c, NULL);
 }
 
 /* A JSON string at p; returns what follows it. */
