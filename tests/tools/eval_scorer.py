@@ -21,8 +21,9 @@ see tests/corpus/README for the last result.
 import collections
 import math
 import random
-import subprocess
 import sys
+
+import score_causes  # tests/tools: the corpus reader, classify
 
 TUNE = ["tests/corpus/causes-software.tsv", "tests/corpus/causes-providers.tsv",
         "tests/corpus/causes-fresh.tsv", "tests/corpus/causes-grow.tsv",
@@ -33,18 +34,13 @@ RATE = 0.5
 
 
 def rows(path):
+    """The tuning rows of path; a blind or fresh2 row stops the run."""
     out = []
-    for line in open(path, encoding="utf-8"):
-        line = line.rstrip("\n")
-        if not line or line.startswith("#") or line.startswith("set\t"):
-            continue
-        f = line.split("\t")
-        if len(f) != 4:
-            continue
-        if f[0] in ("blind", "fresh2"):
-            sys.exit("train_causes: refusing %s rows of %s" % (f[0], path))
-        out.append({"label": f[1], "reply": f[2].replace("\\n", "\n"),
-                    "source": source_of(f[3])})
+    for st, label, reply, source in score_causes.rows(path):
+        if st in ("blind", "fresh2"):
+            sys.exit("train_causes: refusing %s rows of %s" % (st, path))
+        out.append({"label": label, "reply": reply,
+                    "source": source_of(source)})
     return out
 
 
@@ -57,15 +53,6 @@ def source_of(s):
                 return "/".join(s[len(pre):].split("/")[1:3]).lower()
             return host.lower()
     return s.split(":")[0].split(" ")[0].lower()
-
-
-def run(binary, opts, replies):
-    out = []
-    for k in range(0, len(replies), 200):
-        r = subprocess.run([binary, "classify"] + opts + replies[k:k + 200],
-                           capture_output=True, text=True)
-        out += r.stdout.rstrip("\n").split("\n")
-    return out
 
 
 def train(data, classes, epochs=EPOCHS, seed=1):
@@ -127,8 +114,8 @@ def main():
     for f in TUNE:
         data += rows(f)
     replies = [d["reply"] for d in data]
-    feats = run(binary, ["--features"], replies)
-    why = run(binary, ["--why"], replies)
+    feats = score_causes.classify(binary, replies, ["--features"])
+    why = score_causes.classify(binary, replies, ["--why"])
     for d, f, w in zip(data, feats, why):
         d["feats"] = sorted(set(f.split()))
         d["by"] = w.split(" by=")[1].split()[0] if " by=" in w else "none"

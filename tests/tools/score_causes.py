@@ -27,10 +27,14 @@ def rows(path):
     return out
 
 
-def classify(binary, replies, why):
-    args = [binary, "classify"] + (["--why"] if why else []) + replies
-    out = subprocess.run(args, capture_output=True, text=True).stdout
-    return out.rstrip("\n").split("\n")
+def classify(binary, replies, opts=()):
+    """classify's lines for replies (one each), 200 to a command line."""
+    out = []
+    for k in range(0, len(replies), 200):
+        args = [binary, "classify"] + list(opts) + replies[k:k + 200]
+        r = subprocess.run(args, capture_output=True, text=True).stdout
+        out += r.rstrip("\n").split("\n")
+    return out
 
 
 def score(pairs):
@@ -55,9 +59,7 @@ def main():
     conf = collections.Counter()
     for f in files:
         rs = rows(f)
-        got = []
-        for k in range(0, len(rs), 200):
-            got += classify(binary, [r[2] for r in rs[k:k + 200]], why)
+        got = classify(binary, [r[2] for r in rs], ["--why"] if why else [])
         pairs = []
         for r, g in zip(rs, got):
             gname = g.split()[0] if g else "none"
