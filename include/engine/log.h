@@ -69,7 +69,8 @@ void log_annotation(struct log_dest, const struct log_annotation *);
 /*
  * One line for a DSN, source=dsn: "annotated ... recipients=N" then, for
  * each recipient, rcpt, action, status, cause and code (text: in that
- * order, repeated; JSON: a "recipients" array of objects); or
+ * order, repeated; JSON: "recipients" their count, "rcpts" an array of
+ * objects); or
  * "dsn-unchanged ... reason=..." when it was passed as it came. Cut at
  * the line's bound like every line; never fails the caller.
  */

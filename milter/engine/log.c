@@ -370,14 +370,22 @@ log_annotation(struct log_dest d, const struct log_annotation *a)
 	emit(d, a->fallback ? LOG_WARNING : LOG_INFO, buf, n);
 }
 
-/* A JSON punctuation run ("[{", "},{", "}]") when the line has room. */
+/*
+ * A run of s as it is (an event name, JSON punctuation). Cut as
+ * add_field cuts: a return of cap means the line is cap - 1 bytes.
+ */
 static size_t
 add_raw(char *line, size_t n, size_t cap, const char *s)
 {
 	size_t k = strlen(s);
 
-	if (n >= cap || n + k >= cap)
-		return cap; /* cut */
+	if (n >= cap)
+		return cap;
+	if (n + k >= cap) {
+		memcpy(line + n, s, cap - 1 - n);
+		line[cap - 1] = '\0';
+		return cap;
+	}
 	memcpy(line + n, s, k + 1);
 	return n + k;
 }
@@ -391,7 +399,7 @@ add_dsn_rcpts(char *line, size_t n, size_t cap, enum log_format f,
 	size_t i;
 
 	if (f == LOG_FORMAT_JSON)
-		n = add_raw(line, n, cap, ",\"recipients\":[");
+		n = add_raw(line, n, cap, ",\"rcpts\":[");
 	for (i = 0; i < a->nrcpt && n < cap; i++) {
 		r = &a->rcpt[i];
 		if (f == LOG_FORMAT_JSON) {

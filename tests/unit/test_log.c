@@ -464,6 +464,118 @@ test_annotation_fixed(void **state)
 	EXPECT_DONE(nfail);
 }
 
+/* The whole line log_dsn would write for n recipients like two[0]. */
+static void
+whole_dsn_line(int f, const struct log_dsn_rcpt *r, size_t n, char *out,
+               size_t cap)
+{
+	size_t i, k;
+
+	k = (size_t)snprintf(
+	    out, cap,
+	    f ? "{\"event\":\"annotated\",\"queue_id\":\"4Xk3\","
+	        "\"source\":\"dsn\",\"recipients\":\"%zu\","
+	        "\"rcpts\":["
+	      : "annotated queue_id=4Xk3 source=dsn "
+	        "recipients=%zu",
+	    n);
+	for (i = 0; i < n && k < cap; i++)
+		k +=
+		    (size_t)(f ? snprintf(out + k, cap - k,
+		                          "%s{\"n\":%zu,\"rcpt\":\"%s\","
+		                          "\"action\":\"%s\",\"status\":\"%s\","
+		                          "\"cause\":\"%s\",\"code\":\"%s\"}",
+		                          i > 0 ? "," : "", i + 1, r[i].rcpt,
+		                          r[i].action, r[i].status, r[i].cause,
+		                          r[i].code)
+		               : snprintf(out + k, cap - k,
+		                          " rcpt=%s action=%s status=%s "
+		                          "cause=%s code=%s",
+		                          r[i].rcpt, r[i].action, r[i].status,
+		                          r[i].cause, r[i].code));
+	if (f && k < cap)
+		snprintf(out + k, cap - k, "]}");
+}
+
+/* A bounce's line: exact for two recipients; for very many, cut cleanly. */
+static void
+test_dsn_line(void **state)
+{
+	static const struct log_dsn_rcpt two[] = {
+	    {"bob@example.net", "failed", "5.1.1", "unknown-user", "X.1.1"},
+	    {"carol@example.net", "delayed", "4.2.2", NULL, "X.2.2"},
+	};
+	static const char *const want[] = {
+	    "annotated queue_id=4Xk3 source=dsn recipients=3 "
+	    "rcpt=bob@example.net action=failed status=5.1.1 "
+	    "cause=unknown-user code=X.1.1 rcpt=carol@example.net "
+	    "action=delayed status=4.2.2 cause=none code=X.2.2",
+	    "{\"event\":\"annotated\",\"queue_id\":\"4Xk3\",\"source\":\"dsn\","
+	    "\"recipients\":\"3\",\"rcpts\":[{\"n\":1,\"rcpt\":"
+	    "\"bob@example.net\",\"action\":\"failed\",\"status\":\"5.1.1\","
+	    "\"cause\":\"unknown-user\",\"code\":\"X.1.1\"},{\"n\":2,\"rcpt\":"
+	    "\"carol@example.net\",\"action\":\"delayed\",\"status\":"
+	    "\"4.2.2\",\"cause\":\"none\",\"code\":\"X.2.2\"}]}",
+	};
+	static struct log_dsn_rcpt many[200];
+	static char addr[200][160];
+	struct log_dsn a = {"4Xk3", true, NULL, 2, 1, two};
+	static char full[65536];
+	char path[64], got[16384], show[2048];
+	int nfail = 0, old, r, f;
+	size_t n, i, len;
+	time_t t0 = time(NULL);
+
+	(void)state;
+	for (f = 0; f < 2; f++) {
+		struct log_dest d = {LOG_TO_STDERR, (enum log_format)f};
+
+		old = capture_start(path, sizeof(path));
+		log_dsn(d, &a);
+		n = capture_end(old, path, got, sizeof(got));
+		r = check_line(got, n, want[f], t0);
+		EXPECT(nfail, fmt_name[f], r == 0, "check %d: got %s", r,
+		       unit_show(got, show, sizeof(show)));
+	}
+	/*
+	 * 200 long addresses, more than a line holds, cut at a different
+	 * place for each address length: what is written is a prefix of the
+	 * whole line, one line, nothing else.
+	 */
+	a.rcpt = many;
+	a.nrcpt = 200;
+	a.more = 0;
+	for (len = 90; len < 130; len++) {
+		for (i = 0; i < 200; i++) {
+			snprintf(addr[i], sizeof(addr[i]), "%0*zu@example.net",
+			         (int)len, i);
+			many[i] = two[0];
+			many[i].rcpt = addr[i];
+		}
+		for (f = 0; f < 2; f++) {
+			struct log_dest d = {LOG_TO_STDERR, (enum log_format)f};
+			const char *line;
+
+			whole_dsn_line(f, many, 200, full, sizeof(full));
+			old = capture_start(path, sizeof(path));
+			log_dsn(d, &a);
+			n = capture_end(old, path, got, sizeof(got));
+			line = strstr(got, "milter-annotate: ");
+			line = line != NULL ? line + 17 : got;
+			EXPECT(nfail, fmt_name[f],
+			       n > 1000 && got[n - 1] == '\n' &&
+			           memchr(got, '\n', n - 1) == NULL &&
+			           strlen(got) == n &&
+			           strncmp(full, line,
+			                   (size_t)(got + n - 1 - line)) == 0,
+			       "length %zu: a cut line of %zu bytes, not a "
+			       "prefix of the whole: %s",
+			       len, n, unit_show(got, show, sizeof(show)));
+		}
+	}
+	EXPECT_DONE(nfail);
+}
+
 static void
 test_msg(void **state)
 {
@@ -514,6 +626,7 @@ main(void)
 	    cmocka_unit_test(test_quote_each_byte),
 	    cmocka_unit_test(test_annotation_fixed),
 	    cmocka_unit_test(test_annotation_as_reference),
+	    cmocka_unit_test(test_dsn_line),
 	    cmocka_unit_test(test_msg),
 	};
 
