@@ -375,6 +375,23 @@ proxy_ub_clear(struct proxy *p)
 	memset(&p->ub, 0, sizeof(p->ub));
 }
 
+/* A body to the MTA, in chunks the milter protocol takes. */
+static int
+proxy_send_body(struct proxy *p, const char *b, size_t len)
+{
+	size_t k;
+	int st;
+
+	do {
+		k = len < 65535 ? len : 65535;
+		if ((st = proxy_to_mta(p, SMFIR_REPLBODY, b, k)) != MP_OK)
+			return st;
+		b += k;
+		len -= k;
+	} while (len > 0);
+	return MP_OK;
+}
+
 /*
  * Keep a chunk of the upstream's new body (SMFIR_REPLBODY) for the report
  * annotated at the end; past dsn_max_size what is kept goes to the MTA as
@@ -404,30 +421,13 @@ proxy_ub_keep(struct proxy *p, const struct mpacket *pkt)
 			return MP_OK;
 		}
 	}
+	/* What was kept goes in chunks: it may be up to dsn_max_size. */
 	if (!p->ub.over && p->ub.len > 0 &&
-	    (st = proxy_to_mta(p, SMFIR_REPLBODY, p->ub.buf, p->ub.len)) !=
-	        MP_OK)
+	    (st = proxy_send_body(p, p->ub.buf, p->ub.len)) != MP_OK)
 		return st;
 	p->ub.over = 1;
 	p->ub.len = 0;
 	return proxy_to_mta(p, pkt->cmd, pkt->data, pkt->len);
-}
-
-/* A body to the MTA, in chunks the milter protocol takes. */
-static int
-proxy_send_body(struct proxy *p, const char *b, size_t len)
-{
-	size_t k;
-	int st;
-
-	do {
-		k = len < 65535 ? len : 65535;
-		if ((st = proxy_to_mta(p, SMFIR_REPLBODY, b, k)) != MP_OK)
-			return st;
-		b += k;
-		len -= k;
-	} while (len > 0);
-	return MP_OK;
 }
 
 /*
@@ -495,8 +495,14 @@ proxy_answer_failed(struct proxy *p, char cmd)
 	    (p->s.mta_made && p->s.from[0] == '\0')) {
 		/* A report the upstream could not see still explains
 		 * itself. */
-		if (cmd == SMFIC_BODYEOB && proxy_dsn_finish(p) != MP_OK)
-			return MP_IO;
+		if (cmd == SMFIC_BODYEOB) {
+			/* A new body cut short by the failure is not used:
+			 * the report is annotated as the MTA sent it. */
+			if (!p->ub.over)
+				proxy_ub_clear(p);
+			if (proxy_dsn_finish(p) != MP_OK)
+				return MP_IO;
+		}
 		return proxy_to_mta(p, SMFIR_CONTINUE, NULL, 0);
 	}
 	p->ylen = 0;
@@ -541,7 +547,9 @@ proxy_relay_final(struct proxy *p, char cmd, const struct mpacket *pkt)
 		proxy_undouble_percent(text);
 		break;
 	default:
-		if (cmd == SMFIC_BODYEOB &&
+		/* At end of message, also for an answer held from an
+		 * earlier step (an upstream's early accept). */
+		if (p->eom_dsn &&
 		    (pkt->cmd == SMFIR_CONTINUE || pkt->cmd == SMFIR_ACCEPT) &&
 		    proxy_dsn_finish(p) != MP_OK)
 			return MP_IO;
