@@ -25,7 +25,10 @@ struct conn {
 	struct session s;
 	struct dsn_collect dsn;
 	bool skip_ok; /* the MTA takes SMFIS_SKIP for the body */
-	bool ready;   /* connect set up s and dsn */
+	/* Bounces are read: dsn on at negotiation and at connect, and the
+	 * MTA lets us replace the body and add the mark. */
+	bool dsn_ok;
+	bool ready; /* connect set up s and dsn */
 };
 
 static const char *
@@ -149,11 +152,16 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 		 * callback: a connection's state starts here). */
 		*pf0 = f0 & (SMFIF_SETSYMLIST | SMFIF_ADDHDRS | SMFIF_CHGBODY);
 		*pf1 |= f1 & SMFIP_SKIP;
-		if ((f1 & SMFIP_SKIP) && conn_raw(ctx) == NULL &&
-		    (c = calloc(1, sizeof(*c))) != NULL) {
-			c->skip_ok = true;
-			if (smfi_setpriv(ctx, c) != MI_SUCCESS)
-				free(c);
+		if ((c = conn_raw(ctx)) == NULL &&
+		    (c = calloc(1, sizeof(*c))) != NULL &&
+		    smfi_setpriv(ctx, c) != MI_SUCCESS) {
+			free(c);
+			c = NULL;
+		}
+		if (c != NULL) {
+			c->skip_ok = (f1 & SMFIP_SKIP) != 0;
+			c->dsn_ok = (*pf0 & (SMFIF_ADDHDRS | SMFIF_CHGBODY)) ==
+			            (SMFIF_ADDHDRS | SMFIF_CHGBODY);
 		}
 	} else {
 		/* Only answers: no body, no change to messages. */
@@ -173,7 +181,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct config *c = confstore_hold();
 	struct conn *s = conn_raw(ctx);
-	bool skip_ok = s != NULL && s->skip_ok;
+	bool skip_ok = s != NULL && s->skip_ok, dsn_ok = s != NULL && s->dsn_ok;
 
 	/* Made at negotiation (SMFIP_SKIP noted), or now. A second CONNECT
 	 * starts the session over. */
@@ -199,6 +207,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	session_init(&s->s, c, &env, ctx);
 	dsn_collect_init(&s->dsn, c->dsn_max_size);
 	s->skip_ok = skip_ok;
+	s->dsn_ok = dsn_ok && c->dsn;
 	s->ready = true;
 	if (smfi_setpriv(ctx, s) != MI_SUCCESS) {
 		conn_unset(s);
@@ -223,7 +232,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	dsn_collect_sender(&c->dsn, argv[0]);
+	if (c->dsn_ok)
+		dsn_collect_sender(&c->dsn, argv[0]);
 	return status_of(session_mail(&c->s, argv[0]));
 }
 
@@ -242,7 +252,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	dsn_collect_header(&c->dsn, name, value);
+	if (c->dsn_ok)
+		dsn_collect_header(&c->dsn, name, value);
 	return status_of(session_header(&c->s, name, value));
 }
 
@@ -251,7 +262,7 @@ cb_eoh(SMFICTX *ctx)
 {
 	struct conn *c = conn_of(ctx);
 
-	if (c != NULL)
+	if (c != NULL && c->dsn_ok)
 		dsn_collect_eoh(&c->dsn);
 	return SMFIS_CONTINUE;
 }
@@ -263,7 +274,7 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	if (!dsn_collect_wants_body(&c->dsn))
+	if (!c->dsn_ok || !dsn_collect_wants_body(&c->dsn))
 		return c->skip_ok ? SMFIS_SKIP : SMFIS_CONTINUE;
 	dsn_collect_body(&c->dsn, (const char *)p, n);
 	return SMFIS_CONTINUE;
@@ -308,7 +319,7 @@ cb_eom(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	st = status_of(session_eom(&c->s));
-	if (st == SMFIS_CONTINUE)
+	if (st == SMFIS_CONTINUE && c->dsn_ok)
 		annotate_dsn(ctx, c);
 	dsn_collect_reset(&c->dsn);
 	session_end_message(&c->s);
