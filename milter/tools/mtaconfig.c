@@ -29,6 +29,10 @@ postfix_socket(const char *s, char *dst, size_t cap)
 
 		if ((at = strchr(port, '@')) == NULL)
 			n = snprintf(dst, cap, "inet:127.0.0.1:%s", port);
+		else if (strchr(at + 1, ':') != NULL && at[1] != '[')
+			/* An IPv6 address: Postfix wants it in brackets. */
+			n = snprintf(dst, cap, "inet:[%s]:%.*s", at + 1,
+			             (int)(at - port), port);
 		else
 			n = snprintf(dst, cap, "inet:%s:%.*s", at + 1,
 			             (int)(at - port), port);
@@ -57,18 +61,18 @@ for_postfix(const struct config *c, const char *conf, const char *sock)
 	printf("# milter-annotate for Postfix: %s, socket %s\n", conf, sock);
 	printf("# If smtpd_milters lists other milters, keep them: put this "
 	       "one after those\n# that verify DKIM and DMARC.\n");
-	if (strncmp(pf, "unix:", 5) == 0 &&
-	    strncmp(pf + 5, POSTFIX_CHROOT "/", strlen(POSTFIX_CHROOT) + 1) !=
-	        0)
-		printf("# Debian's smtpd runs chrooted in %s: put the socket "
-		       "inside it, or use inet.\n",
-		       POSTFIX_CHROOT);
-	/* Inside the chroot, smtpd sees the path from its root. */
-	if (strncmp(pf, "unix:", 5) == 0 &&
-	    strncmp(pf + 5, POSTFIX_CHROOT "/", strlen(POSTFIX_CHROOT) + 1) ==
-	        0) {
-		path = pf + 5 + strlen(POSTFIX_CHROOT);
-		memmove(pf + 5, path, strlen(path) + 1);
+	if (strncmp(pf, "unix:", 5) == 0) {
+		if (strncmp(pf + 5, POSTFIX_CHROOT "/",
+		            strlen(POSTFIX_CHROOT) + 1) != 0)
+			printf("# Debian's smtpd runs chrooted in %s: put the "
+			       "socket inside it, or use inet.\n",
+			       POSTFIX_CHROOT);
+		else {
+			/* Inside the chroot, smtpd sees the path from its
+			 * root. */
+			path = pf + 5 + strlen(POSTFIX_CHROOT);
+			memmove(pf + 5, path, strlen(path) + 1);
+		}
 	}
 	/*
 	 * Mail never depends on the annotator: while it is down, mail flows
@@ -124,7 +128,7 @@ for_sendmail(const struct config *c, const char *conf, const char *sock)
 	    "is down\ndnl (unannotated, its rules not applied%s); F=T "
 	    "tempfails it instead.\n",
 	    c->upstream != NULL ? ", nor the upstream milter's" : "");
-	if (access(SENDMAIL_FEATURE_FILE, R_OK) == 0 && r == 10)
+	if (access(SENDMAIL_FEATURE_FILE, R_OK) == 0 && c->upstream == NULL)
 		printf("FEATURE(`milter-annotate', `%s%s')dnl\n",
 		       sock[0] == '/' ? "local:" : "", sock);
 	else
