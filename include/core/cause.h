@@ -13,7 +13,8 @@
  * one pass over the text which patterns can match at all, so only a few
  * run per reply whatever the number of causes. Causes are tried in
  * table order: the first that matches and applies to the reply's codes
- * wins; failing that, a cause "implied by" the reply's enhanced code.
+ * wins; failing that, a cause "implied by" the reply's enhanced code, then
+ * one implied by its basic code.
  */
 #ifndef CAUSE_H
 #define CAUSE_H
@@ -41,7 +42,7 @@ struct cause_entry {
 	enum who who;                       /* who should act on it */
 	const char *codes[CAUSE_CODES_MAX]; /* "550", "5xx", "X.7.1" */
 	size_t ncodes;
-	const char *implied_by[CAUSE_CODES_MAX]; /* "X.1.1" */
+	const char *implied_by[CAUSE_CODES_MAX]; /* "X.1.1", "503" */
 	size_t nimplied;
 	const char *patterns[CAUSE_PATTERNS_MAX];
 	size_t npatterns;
@@ -65,7 +66,6 @@ enum cause_by {
 /* The cause recognised in one reply, with its captured values. */
 struct cause_hit {
 	const struct cause_entry *cause; /* NULL: none */
-	bool implied; /* by the enhanced code, not the text */
 	enum cause_by by;
 	const char *pattern; /* CAUSE_BY_PATTERN: the one that matched */
 	int basic; /* CAUSE_BY_CODE: the basic code, 0: the enhanced */
@@ -87,7 +87,8 @@ void causeset_free(struct causeset *);
 /*
  * Recognise the cause of a parsed 4xx/5xx reply: the first cause in table
  * order whose patterns match and whose codes the reply has, else one
- * implied by its enhanced code. Fills hit (hit->cause NULL: none, also
+ * implied by its enhanced code, else one implied by its basic code (then
+ * hit->basic says which). Fills hit (hit->cause NULL: none, also
  * for a NULL set or another class); a pattern that hits PCRE2's match
  * limit counts as no match. Never fails otherwise.
  */

@@ -24,7 +24,7 @@
 int helppath_code(const struct code_entry *, char *dst, size_t cap);
 /*
  * "cause/NAME.html"; -1 if it does not fit or NAME is not lower case
- * letters, digits and '-' (no path can be made of it).
+ * letters, digits, '-', '_' and inner dots (no path can be made of it).
  */
 int helppath_cause(const char *cause_name, char *dst, size_t cap);
 /*

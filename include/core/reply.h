@@ -19,7 +19,7 @@
 #define REPLY_MAX_LINES 32   /* libmilter's smfi_setmlreply limit */
 #define REPLY_WIRE_MAX  512  /* RFC 5321 4.5.3.1.5, CRLF included */
 #define REPLY_TEXT_MAX  2048 /* original text kept; the rest is cut */
-#define REPLY_ECODE_MAX 32   /* "5.999.999"; room for what printf fears */
+#define REPLY_ECODE_MAX 32   /* "5.999.999", with room to spare */
 
 #define REPLY_WIDTH_MIN     40
 #define REPLY_WIDTH_MAX     240 /* Sendmail may prefix "<rcpt>... " (up to 262) */

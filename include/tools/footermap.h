@@ -15,7 +15,8 @@
 
 /*
  * Write the pcre: map for c's table and site settings to out. Returns 0,
- * or -1 when writing failed (ferror on out).
+ * or -1 when a rule's reply could not be formatted within its bounds
+ * (the map is then incomplete). Write errors are the caller's (ferror).
  */
 int footermap_export(const struct config *c, FILE *out);
 

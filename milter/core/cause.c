@@ -467,7 +467,6 @@ classify(const struct causeset *cs, const struct reply *r,
 	size_t i;
 
 	hit->cause = NULL;
-	hit->implied = false;
 	hit->by = CAUSE_BY_NONE;
 	hit->pattern = NULL;
 	hit->basic = 0;
@@ -508,7 +507,6 @@ classify(const struct causeset *cs, const struct reply *r,
 		for (i = 0; i < cs->n; i++)
 			if (BIT_GET(cs->rt[i].implied[r->subject], r->detail)) {
 				hit->cause = cs->rt[i].e;
-				hit->implied = true;
 				hit->by = CAUSE_BY_CODE;
 				return;
 			}
@@ -516,7 +514,6 @@ classify(const struct causeset *cs, const struct reply *r,
 	for (i = 0; i < cs->n; i++)
 		if (BIT_GET(cs->rt[i].implied_basic, r->code)) {
 			hit->cause = cs->rt[i].e;
-			hit->implied = true;
 			hit->basic = r->code;
 			hit->by = CAUSE_BY_CODE;
 			return;
