@@ -109,5 +109,11 @@ enum action session_reply(struct session *, const char *stage, const char *text,
                           const char *source);
 /* End of a message (accepted, rejected or aborted): forget its state. */
 void session_end_message(struct session *);
+/*
+ * Whether this may be a notification the MTA makes itself, which nothing
+ * may hold back: Postfix's non-SMTP path before its sender is known, or
+ * with a null sender.
+ */
+bool session_mta_notice(const struct session *);
 
 #endif

@@ -542,6 +542,12 @@ session_eom(struct session *s)
 	return session_decide_stage(s, STAGE_EOM);
 }
 
+bool
+session_mta_notice(const struct session *s)
+{
+	return s->spared || (s->mta_made && s->from[0] == '\0');
+}
+
 void
 session_end_message(struct session *s)
 {

@@ -487,12 +487,9 @@ proxy_answer_failed(struct proxy *p, char cmd)
 
 	if (!proxy_answers(p->mta_proto, cmd))
 		return MP_OK;
-	/*
-	 * Postfix's own notice is never held back for a missing upstream,
-	 * nor is its made-up connect and HELO, before the sender is known.
-	 */
-	if (p->cfg->on_upstream_error == ON_ERROR_CONTINUE || p->s.spared ||
-	    (p->s.mta_made && p->s.from[0] == '\0')) {
+	/* Postfix's own notice is never held back for a missing upstream. */
+	if (p->cfg->on_upstream_error == ON_ERROR_CONTINUE ||
+	    session_mta_notice(&p->s)) {
 		/* A report the upstream could not see still explains
 		 * itself. */
 		if (cmd == SMFIC_BODYEOB) {
