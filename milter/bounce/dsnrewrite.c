@@ -264,14 +264,16 @@ dsn_annotate(const char *msg, size_t len, const struct config *c,
 	if (holds_delimiter(part, boundary)) {
 		g_byte_array_unref(part);
 		part = new_part(res->d, text, html, true);
+		if (holds_delimiter(part, boundary)) {
+			g_byte_array_unref(part);
+			part = NULL;
+		}
 	}
 	g_string_free(text, TRUE);
 	g_string_free(html, TRUE);
-	if (holds_delimiter(part, boundary)) {
-		g_byte_array_unref(part);
+	if (part == NULL)
 		return unchanged(res, "its notification holds the report's "
 		                      "boundary");
-	}
 	if (!part_parses_back(part, res->d->notification == NULL &&
 	                                res->d->part0 != NULL)) {
 		g_byte_array_unref(part);
