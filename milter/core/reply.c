@@ -8,6 +8,8 @@
  */
 #include <string.h>
 
+#include <glib.h>
+
 #include "core/reply.h"
 #include "core/sbuf.h"
 
@@ -93,15 +95,34 @@ scan_ecode(const unsigned char *p, const unsigned char *end, int *subject,
 	return (size_t)(q - p);
 }
 
+/* Append one printable ASCII byte for c, or say the text is full. */
+static int
+text_put(struct reply *r, unsigned char c)
+{
+	if (r->textlen + 1 >= REPLY_TEXT_MAX) {
+		/* Say that text is missing, as the line budget does. */
+		r->truncated = true;
+		memcpy(r->text + r->textlen - 4, " ...", 4);
+		return -1;
+	}
+	r->text[r->textlen++] = (char)((c >= 0x20 && c < 0x7f) ? c : ' ');
+	return 0;
+}
+
 /*
- * Append one line's text, printable ASCII only: controls become spaces and
- * each 8-bit sequence (a UTF-8 character, say) becomes one '?'.
+ * Append one line's text, printable ASCII only: controls become spaces.
+ * Well-formed UTF-8 is transliterated (GLib: "Empf\u00e4nger" becomes
+ * "Empfanger", a typographic apostrophe "'"), so that a French or German
+ * reply keeps its words, for the reader and for the causes' patterns;
+ * what has no ASCII form, and each byte sequence that is not UTF-8 (Latin-1,
+ * say), becomes one '?'.
  */
 static void
 text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 {
+	char *ascii = NULL;
+	const unsigned char *q;
 	int in_seq = 0;
-	char c;
 
 	while (p < end && is_blank(*p))
 		p++;
@@ -111,25 +132,32 @@ text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 		return;
 	if (r->textlen > 0 && r->textlen + 1 < REPLY_TEXT_MAX)
 		r->text[r->textlen++] = '\n';
+	for (q = p; q < end && *q < 0x80; q++)
+		;
+	if (q < end && g_utf8_validate_len((const char *)p, (gsize)(end - p),
+	                                   NULL)) {
+		char *utf8 = g_strndup((const char *)p, (gsize)(end - p));
+
+		ascii = g_str_to_ascii(utf8, "C");
+		g_free(utf8);
+		p = (const unsigned char *)ascii;
+		end = p + strlen(ascii);
+	}
 	for (; p < end; p++) {
 		if (*p >= 0x80) {
 			if ((*p & 0xc0) == 0x80 && in_seq)
 				continue;
 			in_seq = *p >= 0xc0;
-			c = '?';
-		} else {
-			in_seq = 0;
-			c = (*p >= 0x20 && *p < 0x7f) ? (char)*p : ' ';
+			if (text_put(r, '?') != 0)
+				break;
+			continue;
 		}
-		if (r->textlen + 1 >= REPLY_TEXT_MAX) {
-			/* Say that text is missing, as the line budget does. */
-			r->truncated = true;
-			memcpy(r->text + r->textlen - 4, " ...", 4);
+		in_seq = 0;
+		if (text_put(r, *p) != 0)
 			break;
-		}
-		r->text[r->textlen++] = c;
 	}
 	r->text[r->textlen] = '\0';
+	g_free(ascii);
 }
 
 static int

@@ -249,14 +249,21 @@ static const struct pcase cases[] = {
      IN("550\033"
         "5.1.1 x"),
      0, 550, "5.1.1", false, "x"},
+    /* Well-formed UTF-8 is transliterated where ASCII has a form. */
     {"utf-8 Empfaenger", IN("550 5.1.1 Empf\xc3\xa4nger unbekannt"), 0, 550,
-     "5.1.1", false, "Empf?nger unbekannt"},
+     "5.1.1", false, "Empfanger unbekannt"},
+    {"utf-8 sharp s, apostrophe",
+     IN("550 5.3.4 Nachricht zu gro\xc3\x9f, doesn\xe2\x80\x99t fit"), 0,
+     550, "5.3.4", false, "Nachricht zu gross, doesn't fit"},
     {"utf-8 cyrillic",
      IN("550 5.1.1 \xd0\x90\xd0\xb4\xd1\x80\xd0\xb5\xd1\x81 \xd0\xbd\xd0\xb5 "
         "\xd0\xbd\xd0\xb0\xd0\xb9\xd0\xb4\xd0\xb5\xd0\xbd"),
      0, 550, "5.1.1", false, "????? ?? ??????"},
     {"utf-8 3 and 4 bytes", IN("550 5.7.1 \xe2\x82\xac 5 \xf0\x9f\x9a\xab now"),
-     0, 550, "5.7.1", false, "? 5 ? now"},
+     0, 550, "5.7.1", false, "EUR 5 ? now"},
+    /* One byte that is not UTF-8 keeps the whole line byte by byte. */
+    {"utf-8 then latin-1", IN("550 5.1.1 caf\xc3\xa9 Gr\xfc\xdf"), 0, 550,
+     "5.1.1", false, "caf? Gr??"},
     {"latin-1 Empfaenger", IN("550 5.1.1 Empf\xe4nger unbekannt"), 0, 550,
      "5.1.1", false, "Empf?nger unbekannt"},
     {"latin-1 Gruesse",
@@ -402,7 +409,8 @@ static const struct lcase lcases[] = {
     {"one over", "550 5.7.1 ", "y", REPLY_TEXT_MAX, "", true, "y"},
     {"many CRLF lines", "550-5.7.1 ", "line of text", 8000, "\r\n550-5.7.1 ",
      true, "line of text"},
-    {"8-bit text", "550 5.1.1 ", "\xc3\xa9", 12000, "", true, "?"},
+    {"8-bit text", "550 5.1.1 ", "\xc3\xa9", 12000, "", true, "e"},
+    {"latin-1 text", "550 5.1.1 ", "\xe9", 12000, "", true, "?"},
     {"percent text", "550 5.7.1 ", "%", 7000, "", true, "%"},
 };
 
