@@ -28,6 +28,7 @@
 #define CAUSE_MAX          64 /* causes in one table */
 #define CAUSE_CODES_MAX    32 /* codes a cause applies to */
 #define CAUSE_PATTERNS_MAX 128
+#define CAUSE_UNLESS_MAX   16 /* patterns that keep a cause from a reply */
 #define CAUSE_VAR_MAX      96   /* a captured value, as inserted in text */
 #define CAUSE_TEXT_MAX     1024 /* an expanded explanation or fix */
 
@@ -46,6 +47,13 @@ struct cause_entry {
 	size_t nimplied;
 	const char *patterns[CAUSE_PATTERNS_MAX];
 	size_t npatterns;
+	/*
+	 * Optional: when one of these matches, the reply does not get the
+	 * cause, neither by its patterns nor by a code (a remote server's
+	 * "User unknown" quoted by a failed verification is not ours).
+	 */
+	const char *unless[CAUSE_UNLESS_MAX];
+	size_t nunless;
 	unsigned line;
 };
 
@@ -88,7 +96,8 @@ void causeset_free(struct causeset *);
  * Recognise the cause of a parsed 4xx/5xx reply: the first cause in table
  * order whose patterns match and whose codes the reply has, else one
  * implied by its enhanced code, else one implied by its basic code (then
- * hit->basic says which). Fills hit (hit->cause NULL: none, also
+ * hit->basic says which); never a cause one of whose "unless" patterns
+ * matches. Fills hit (hit->cause NULL: none, also
  * for a NULL set or another class); a pattern that hits PCRE2's match
  * limit counts as no match. Never fails otherwise.
  */

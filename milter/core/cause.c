@@ -32,6 +32,7 @@ struct cause_rt {
 	const struct cause_entry *e;
 	pcre2_code *rx; /* its patterns as one alternation */
 	pcre2_code *prx[CAUSE_PATTERNS_MAX]; /* each pattern, JIT-compiled */
+	pcre2_code *urx[CAUSE_UNLESS_MAX];   /* its "unless" patterns */
 	unsigned first_id;                   /* prefilter ids first_id.. */
 	bool has_vars;                       /* its texts take captures */
 	bool cls[6];                         /* "4xx", "5xx" */
@@ -281,6 +282,32 @@ build_one(struct build *B, struct causeset *cs, struct cause_rt *c,
 		pcre2_jit_compile(c->rx, PCRE2_JIT_COMPLETE);
 }
 
+/* The "unless" patterns: run only for a cause about to be given. */
+static void
+build_unless(struct build *B, struct cause_rt *c)
+{
+	const struct cause_entry *e = c->e;
+	const char *why;
+	char msg[300];
+	size_t i;
+
+	for (i = 0; i < e->nunless; i++) {
+		if ((why = pattern_refused(e->unless[i])) != NULL) {
+			berr(B, e->line, "cause '%s': unless '%s': %s", e->name,
+			     e->unless[i], why);
+			continue;
+		}
+		c->urx[i] = compile(e->unless[i], PCRE2_ZERO_TERMINATED, msg,
+		                    sizeof(msg));
+		if (c->urx[i] == NULL)
+			berr(B, e->line,
+			     "cause '%s': unless '%s' cannot be compiled: %s",
+			     e->name, e->unless[i], msg);
+		else
+			pcre2_jit_compile(c->urx[i], PCRE2_JIT_COMPLETE);
+	}
+}
+
 struct causeset *
 causeset_build(const struct cause_entry *e, size_t n, const char *file,
                struct diag *d)
@@ -313,6 +340,7 @@ causeset_build(const struct cause_entry *e, size_t n, const char *file,
 
 		c->e = &e[i];
 		build_one(&B, cs, c, &id, buf, JOIN_MAX);
+		build_unless(&B, c);
 		set_codes(&B, c, e[i].codes, e[i].ncodes, false);
 		set_codes(&B, c, e[i].implied_by, e[i].nimplied, true);
 		check_text(&B, c, e[i].explanation, &c->has_vars);
@@ -341,6 +369,8 @@ causeset_free(struct causeset *cs)
 		pcre2_code_free(cs->rt[i].rx);
 		for (k = 0; k < CAUSE_PATTERNS_MAX; k++)
 			pcre2_code_free(cs->rt[i].prx[k]);
+		for (k = 0; k < CAUSE_UNLESS_MAX; k++)
+			pcre2_code_free(cs->rt[i].urx[k]);
 	}
 	prefilter_free(cs->pf);
 	pcre2_match_context_free(cs->mc);
@@ -456,12 +486,49 @@ rt_matches(const struct causeset *cs, const struct cause_rt *c,
 	return NULL;
 }
 
+/* Whether one of the cause's "unless" patterns matches the text. */
+static bool
+rt_excluded(const struct causeset *cs, const struct cause_rt *c,
+            const char *text, size_t len, pcre2_match_data **md)
+{
+	size_t k;
+
+	for (k = 0; k < c->e->nunless; k++) {
+		if (*md == NULL &&
+		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
+			return true; /* no memory: no cause beats a wrong one */
+		if (pcre2_match(c->urx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
+		                cs->mc) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* The first cause the reply's code implies, not excluded; or NULL. */
+static const struct cause_rt *
+implied_cause(const struct causeset *cs, const struct reply *r,
+              const char *text, pcre2_match_data **md, bool enhanced)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++) {
+		const struct cause_rt *c = &cs->rt[i];
+
+		if ((enhanced ? BIT_GET(c->implied[r->subject], r->detail)
+		              : BIT_GET(c->implied_basic, r->code)) &&
+		    !rt_excluded(cs, c, text, r->textlen, md))
+			return c;
+	}
+	return NULL;
+}
+
 static void
 classify(const struct causeset *cs, const struct reply *r,
          struct cause_hit *hit, bool filtered)
 {
 	uint64_t seen[PREFILTER_WORDS];
 	pcre2_match_data *md = NULL;
+	const struct cause_rt *c = NULL;
 	char flat[REPLY_TEXT_MAX];
 	const char *text = r->text;
 	size_t i;
@@ -492,32 +559,30 @@ classify(const struct causeset *cs, const struct reply *r,
 		if (rt_applies(&cs->rt[i], r) &&
 		    (hit->pattern = rt_matches(cs, &cs->rt[i], text, r->textlen,
 		                               seen, &md)) != NULL) {
-			pcre2_match_data_free(md);
-			hit->cause = cs->rt[i].e;
-			hit->by = CAUSE_BY_PATTERN;
-			if (cs->rt[i].has_vars)
-				take_captures(cs, &cs->rt[i], text, r->textlen,
-				              hit);
-			return;
-		}
-	pcre2_match_data_free(md);
-	if (r->ecode[0] != '\0' && r->subject >= 0 &&
-	    r->subject <= CODE_SUBJECT_MAX && r->detail >= 0 &&
-	    r->detail <= CODE_DETAIL_MAX)
-		for (i = 0; i < cs->n; i++)
-			if (BIT_GET(cs->rt[i].implied[r->subject], r->detail)) {
-				hit->cause = cs->rt[i].e;
-				hit->by = CAUSE_BY_CODE;
-				return;
+			if (!rt_excluded(cs, &cs->rt[i], text, r->textlen,
+			                 &md)) {
+				c = &cs->rt[i];
+				hit->by = CAUSE_BY_PATTERN;
+				break;
 			}
-	/* The enhanced code first: it says more than the basic one. */
-	for (i = 0; i < cs->n; i++)
-		if (BIT_GET(cs->rt[i].implied_basic, r->code)) {
-			hit->cause = cs->rt[i].e;
-			hit->basic = r->code;
-			hit->by = CAUSE_BY_CODE;
-			return;
+			hit->pattern = NULL;
 		}
+	/* The enhanced code first: it says more than the basic one. */
+	if (c == NULL && r->ecode[0] != '\0' && r->subject >= 0 &&
+	    r->subject <= CODE_SUBJECT_MAX && r->detail >= 0 &&
+	    r->detail <= CODE_DETAIL_MAX &&
+	    (c = implied_cause(cs, r, text, &md, true)) != NULL)
+		hit->by = CAUSE_BY_CODE;
+	if (c == NULL && (c = implied_cause(cs, r, text, &md, false)) != NULL) {
+		hit->by = CAUSE_BY_CODE;
+		hit->basic = r->code;
+	}
+	pcre2_match_data_free(md);
+	if (c == NULL)
+		return;
+	hit->cause = c->e;
+	if (hit->by == CAUSE_BY_PATTERN && c->has_vars)
+		take_captures(cs, c, text, r->textlen, hit);
 }
 
 void

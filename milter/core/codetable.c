@@ -431,6 +431,9 @@ load_cause_field(struct loader *L, struct cause_entry *c,
 	if (strcmp(name, "patterns") == 0)
 		return load_strings(L, f, c->patterns, &c->npatterns,
 		                    CAUSE_PATTERNS_MAX, "patterns");
+	if (strcmp(name, "unless") == 0)
+		return load_strings(L, f, c->unless, &c->nunless,
+		                    CAUSE_UNLESS_MAX, "patterns");
 	if (strcmp(name, "who") == 0)
 		return load_who(L, &c->who, f);
 	if (strcmp(name, "name") == 0)

@@ -188,6 +188,13 @@ static const struct {
                 "\"550\" ]; patterns = [ \"x\" ]; explanation = \"e.\"; "
                 "when = \"w.\"; who = \"sender\"; });",
      "t.conf:8: cause: missing field 'fix'"},
+    {"unless that does not compile",
+     TABLE_HEAD "causes = (\n{ name = \"a\"; title = \"T\"; codes = [ "
+                "\"550\" ]; patterns = [ \"x\" ]; unless = [ \"(y\" ]; "
+                "explanation = \"e.\"; when = \"w.\"; fix = \"f.\"; "
+                "who = \"sender\"; });",
+     "t.conf:8: cause 'a': unless '(y' cannot be compiled: missing closing "
+     "parenthesis at offset 2"},
     {"bad who",
      TABLE_HEAD "causes = (\n{ name = \"a\"; title = \"T\"; codes = [ "
                 "\"550\" ]; patterns = [ \"x\" ]; explanation = \"e.\"; "
@@ -293,6 +300,41 @@ test_priority_and_codes(void **state)
 	WANT("250 2.0.0 blocked", "none");
 	/* A pattern may straddle the reply's line breaks. */
 	WANT("451-4.7.1 blocked\r\n451 4.7.1 using x.example.org", "second");
+#undef WANT
+	codetable_free(t);
+	EXPECT_DONE(nfail);
+}
+
+/* "unless" keeps a cause away, by pattern and by code; the next may win. */
+static void
+test_unless(void **state)
+{
+	struct codetable *t = load_ok(
+	    TABLE_HEAD
+	    "causes = (\n"
+	    "{ name = \"unknown\"; title = \"T\"; codes = [ \"5xx\" ]; "
+	    "implied_by = [ \"X.1.1\" ]; patterns = [ \"user unknown\" ]; "
+	    "unless = [ \"said: [45]\", \"callout\" ]; explanation = \"e.\"; "
+	    "when = \"w.\"; fix = \"f.\"; who = \"sender\"; },\n"
+	    "{ name = \"later\"; title = \"T\"; codes = [ \"5xx\" ]; "
+	    "patterns = [ \"unknown\" ]; explanation = \"e.\"; "
+	    "when = \"w.\"; fix = \"f.\"; who = \"sender\"; }\n"
+	    ");");
+	int nfail = 0;
+
+	(void)state;
+#define WANT(reply, cause)                                                     \
+	EXPECT(nfail, reply, strcmp(classify(t, reply, true), cause) == 0,     \
+	       "gave %s, want %s", classify(t, reply, true), cause);           \
+	EXPECT(nfail, reply, strcmp(classify(t, reply, false), cause) == 0,    \
+	       "unfiltered gave %s, want %s", classify(t, reply, false), cause)
+	WANT("550 5.1.1 user unknown", "unknown");
+	WANT("550 5.1.1 nothing here", "unknown");
+	/* Excluded by pattern: the next cause that matches wins. */
+	WANT("550 5.1.1 host x said: 550 user unknown", "later");
+	/* Excluded by code too: nothing else matches. */
+	WANT("550 5.1.1 callout to x failed", "none");
+	WANT("550 5.1.1 CALLOUT: User Unknown", "later");
 #undef WANT
 	codetable_free(t);
 	EXPECT_DONE(nfail);
@@ -596,6 +638,7 @@ main(void)
 	    cmocka_unit_test(test_load_errors),
 	    cmocka_unit_test(test_refused_cause_then_another),
 	    cmocka_unit_test(test_priority_and_codes),
+	    cmocka_unit_test(test_unless),
 	    cmocka_unit_test(test_expand),
 	    cmocka_unit_test(test_prefilter_requirements),
 	    cmocka_unit_test(test_prefilter_hides_nothing),
