@@ -34,6 +34,7 @@ struct cause_rt {
 	pcre2_code *prx[CAUSE_PATTERNS_MAX]; /* each pattern, JIT-compiled */
 	pcre2_code *urx[CAUSE_UNLESS_MAX];   /* its "unless" patterns */
 	unsigned first_id;                   /* prefilter ids first_id.. */
+	unsigned first_unless_id;            /* and first_unless_id.. */
 	bool has_vars;                       /* its texts take captures */
 	bool cls[6];                         /* "4xx", "5xx" */
 	uint8_t basic[600 / 8 + 1];
@@ -282,16 +283,26 @@ build_one(struct build *B, struct causeset *cs, struct cause_rt *c,
 		pcre2_jit_compile(c->rx, PCRE2_JIT_COMPLETE);
 }
 
-/* The "unless" patterns: run only for a cause about to be given. */
+/*
+ * The "unless" patterns: run only for a cause about to be given, and
+ * only those the prefilter lets through, as the patterns.
+ */
 static void
-build_unless(struct build *B, struct cause_rt *c)
+build_unless(struct build *B, struct causeset *cs, struct cause_rt *c,
+             unsigned *id)
 {
 	const struct cause_entry *e = c->e;
 	const char *why;
 	char msg[300];
 	size_t i;
 
-	for (i = 0; i < e->nunless; i++) {
+	c->first_unless_id = *id;
+	for (i = 0; i < e->nunless; i++, (*id)++) {
+		if (prefilter_add(cs->pf, e->unless[i], *id) < 0) {
+			berr(B, e->line, "cause '%s': %s", e->name,
+			     "too many or too long patterns");
+			return;
+		}
 		if ((why = pattern_refused(e->unless[i])) != NULL) {
 			berr(B, e->line, "cause '%s': unless '%s': %s", e->name,
 			     e->unless[i], why);
@@ -340,7 +351,7 @@ causeset_build(const struct cause_entry *e, size_t n, const char *file,
 
 		c->e = &e[i];
 		build_one(&B, cs, c, &id, buf, JOIN_MAX);
-		build_unless(&B, c);
+		build_unless(&B, cs, c, &id);
 		set_codes(&B, c, e[i].codes, e[i].ncodes, false);
 		set_codes(&B, c, e[i].implied_by, e[i].nimplied, true);
 		check_text(&B, c, e[i].explanation, &c->has_vars);
@@ -489,11 +500,16 @@ rt_matches(const struct causeset *cs, const struct cause_rt *c,
 /* Whether one of the cause's "unless" patterns matches the text. */
 static bool
 rt_excluded(const struct causeset *cs, const struct cause_rt *c,
-            const char *text, size_t len, pcre2_match_data **md)
+            const char *text, size_t len, const uint64_t *seen,
+            pcre2_match_data **md)
 {
+	unsigned id;
 	size_t k;
 
 	for (k = 0; k < c->e->nunless; k++) {
+		id = c->first_unless_id + (unsigned)k;
+		if (!(seen[id / 64] >> (id % 64) & 1))
+			continue;
 		if (*md == NULL &&
 		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
 			return true; /* no memory: no cause beats a wrong one */
@@ -507,7 +523,8 @@ rt_excluded(const struct causeset *cs, const struct cause_rt *c,
 /* The first cause the reply's code implies, not excluded; or NULL. */
 static const struct cause_rt *
 implied_cause(const struct causeset *cs, const struct reply *r,
-              const char *text, pcre2_match_data **md, bool enhanced)
+              const char *text, const uint64_t *seen, pcre2_match_data **md,
+              bool enhanced)
 {
 	size_t i;
 
@@ -516,7 +533,7 @@ implied_cause(const struct causeset *cs, const struct reply *r,
 
 		if ((enhanced ? BIT_GET(c->implied[r->subject], r->detail)
 		              : BIT_GET(c->implied_basic, r->code)) &&
-		    !rt_excluded(cs, c, text, r->textlen, md))
+		    !rt_excluded(cs, c, text, r->textlen, seen, md))
 			return c;
 	}
 	return NULL;
@@ -560,7 +577,7 @@ classify(const struct causeset *cs, const struct reply *r,
 		    (hit->pattern = rt_matches(cs, &cs->rt[i], text, r->textlen,
 		                               seen, &md)) != NULL) {
 			if (!rt_excluded(cs, &cs->rt[i], text, r->textlen,
-			                 &md)) {
+			                 seen, &md)) {
 				c = &cs->rt[i];
 				hit->by = CAUSE_BY_PATTERN;
 				break;
@@ -571,9 +588,10 @@ classify(const struct causeset *cs, const struct reply *r,
 	if (c == NULL && r->ecode[0] != '\0' && r->subject >= 0 &&
 	    r->subject <= CODE_SUBJECT_MAX && r->detail >= 0 &&
 	    r->detail <= CODE_DETAIL_MAX &&
-	    (c = implied_cause(cs, r, text, &md, true)) != NULL)
+	    (c = implied_cause(cs, r, text, seen, &md, true)) != NULL)
 		hit->by = CAUSE_BY_CODE;
-	if (c == NULL && (c = implied_cause(cs, r, text, &md, false)) != NULL) {
+	if (c == NULL &&
+	    (c = implied_cause(cs, r, text, seen, &md, false)) != NULL) {
 		hit->by = CAUSE_BY_CODE;
 		hit->basic = r->code;
 	}

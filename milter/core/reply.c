@@ -6,6 +6,7 @@
  * text); the result is strict: codes checked, text made printable ASCII
  * once, here, so the formatter only wraps words and counts lines.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <glib.h>
@@ -96,7 +97,7 @@ scan_ecode(const unsigned char *p, const unsigned char *end, int *subject,
 }
 
 /* Append one printable ASCII byte for c, or say the text is full. */
-static int
+static inline int
 text_put(struct reply *r, unsigned char c)
 {
 	if (r->textlen + 1 >= REPLY_TEXT_MAX) {
@@ -107,6 +108,24 @@ text_put(struct reply *r, unsigned char c)
 	}
 	r->text[r->textlen++] = (char)((c >= 0x20 && c < 0x7f) ? c : ' ');
 	return 0;
+}
+
+/*
+ * The rest of a line from its first 8-bit byte, transliterated if it is
+ * well-formed UTF-8 (GLib); NULL if it is not, or on the rare empty
+ * result.
+ */
+static char *
+utf8_to_ascii(const unsigned char *p, const unsigned char *end)
+{
+	char *utf8, *ascii;
+
+	if (!g_utf8_validate_len((const char *)p, (gsize)(end - p), NULL))
+		return NULL;
+	utf8 = g_strndup((const char *)p, (gsize)(end - p));
+	ascii = g_str_to_ascii(utf8, "C");
+	g_free(utf8);
+	return ascii;
 }
 
 /*
@@ -121,7 +140,7 @@ static void
 text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 {
 	char *ascii = NULL;
-	const unsigned char *q;
+	bool tried = false;
 	int in_seq = 0;
 
 	while (p < end && is_blank(*p))
@@ -132,28 +151,26 @@ text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 		return;
 	if (r->textlen > 0 && r->textlen + 1 < REPLY_TEXT_MAX)
 		r->text[r->textlen++] = '\n';
-	for (q = p; q < end && *q < 0x80; q++)
-		;
-	if (q < end && g_utf8_validate_len((const char *)p, (gsize)(end - p),
-	                                   NULL)) {
-		char *utf8 = g_strndup((const char *)p, (gsize)(end - p));
-
-		ascii = g_str_to_ascii(utf8, "C");
-		g_free(utf8);
-		p = (const unsigned char *)ascii;
-		end = p + strlen(ascii);
-	}
 	for (; p < end; p++) {
-		if (*p >= 0x80) {
-			if ((*p & 0xc0) == 0x80 && in_seq)
-				continue;
-			in_seq = *p >= 0xc0;
-			if (text_put(r, '?') != 0)
+		if (*p < 0x80) {
+			in_seq = 0;
+			if (text_put(r, *p) != 0)
 				break;
 			continue;
 		}
-		in_seq = 0;
-		if (text_put(r, *p) != 0)
+		if (!tried) {
+			tried = true;
+			if ((ascii = utf8_to_ascii(p, end)) != NULL) {
+				p = (const unsigned char *)ascii;
+				end = p + strlen(ascii);
+				p--; /* the loop steps onto its first byte */
+				continue;
+			}
+		}
+		if ((*p & 0xc0) == 0x80 && in_seq)
+			continue;
+		in_seq = *p >= 0xc0;
+		if (text_put(r, '?') != 0)
 			break;
 	}
 	r->text[r->textlen] = '\0';
