@@ -451,6 +451,7 @@ read_corpus(struct row **rows)
 	    "tests/corpus/causes-fresh.tsv",
 	    "tests/corpus/causes-fresh2.tsv",
 	    "tests/corpus/causes-grow.tsv",
+	    "tests/corpus/causes-grow2.tsv",
 	    "tests/corpus/causes-intl.tsv",
 	    "tests/corpus/causes-blind.tsv",
 	    "tests/corpus/causes-blind-intl.tsv",
@@ -622,6 +623,8 @@ test_corpus(void **state)
 	      "  of which fresh (tuned on after a first score)", false);
 	score(rows, n, "grow", "  of which grow (tuned on after a first score)",
 	      false);
+	score(rows, n, "grow2",
+	      "  of which grow2 (tuned on after a first score)", false);
 	score(rows, n, "intl", "  of which intl (tuned on)", false);
 	/* Never tuned on: the figures for replies nobody looked at. */
 	score(rows, n, "fresh2", "fresh2 (never tuned on)", false);
