@@ -28,7 +28,7 @@
 #define CAUSE_MAX          64 /* causes in one table */
 #define CAUSE_CODES_MAX    32 /* codes a cause applies to */
 #define CAUSE_PATTERNS_MAX 128
-#define CAUSE_UNLESS_MAX   16 /* patterns that keep a cause from a reply */
+#define CAUSE_UNLESS_MAX   16   /* patterns that keep a cause from a reply */
 #define CAUSE_VAR_MAX      96   /* a captured value, as inserted in text */
 #define CAUSE_TEXT_MAX     1024 /* an expanded explanation or fix */
 

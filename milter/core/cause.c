@@ -576,8 +576,8 @@ classify(const struct causeset *cs, const struct reply *r,
 		if (rt_applies(&cs->rt[i], r) &&
 		    (hit->pattern = rt_matches(cs, &cs->rt[i], text, r->textlen,
 		                               seen, &md)) != NULL) {
-			if (!rt_excluded(cs, &cs->rt[i], text, r->textlen,
-			                 seen, &md)) {
+			if (!rt_excluded(cs, &cs->rt[i], text, r->textlen, seen,
+			                 &md)) {
 				c = &cs->rt[i];
 				hit->by = CAUSE_BY_PATTERN;
 				break;

@@ -327,7 +327,8 @@ test_unless(void **state)
 	EXPECT(nfail, reply, strcmp(classify(t, reply, true), cause) == 0,     \
 	       "gave %s, want %s", classify(t, reply, true), cause);           \
 	EXPECT(nfail, reply, strcmp(classify(t, reply, false), cause) == 0,    \
-	       "unfiltered gave %s, want %s", classify(t, reply, false), cause)
+	       "unfiltered gave %s, want %s", classify(t, reply, false),       \
+	       cause)
 	WANT("550 5.1.1 user unknown", "unknown");
 	WANT("550 5.1.1 nothing here", "unknown");
 	/* Excluded by pattern: the next cause that matches wins. */

@@ -253,8 +253,8 @@ static const struct pcase cases[] = {
     {"utf-8 Empfaenger", IN("550 5.1.1 Empf\xc3\xa4nger unbekannt"), 0, 550,
      "5.1.1", false, "Empfanger unbekannt"},
     {"utf-8 sharp s, apostrophe",
-     IN("550 5.3.4 Nachricht zu gro\xc3\x9f, doesn\xe2\x80\x99t fit"), 0,
-     550, "5.3.4", false, "Nachricht zu gross, doesn't fit"},
+     IN("550 5.3.4 Nachricht zu gro\xc3\x9f, doesn\xe2\x80\x99t fit"), 0, 550,
+     "5.3.4", false, "Nachricht zu gross, doesn't fit"},
     {"utf-8 cyrillic",
      IN("550 5.1.1 \xd0\x90\xd0\xb4\xd1\x80\xd0\xb5\xd1\x81 \xd0\xbd\xd0\xb5 "
         "\xd0\xbd\xd0\xb0\xd0\xb9\xd0\xb4\xd0\xb5\xd0\xbd"),
