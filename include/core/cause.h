@@ -77,6 +77,9 @@ struct cause_hit {
 	enum cause_by by;
 	const char *pattern; /* CAUSE_BY_PATTERN: the one that matched */
 	int basic; /* CAUSE_BY_CODE: the basic code, 0: the enhanced */
+	/* The first cause passed over by one of its "unless" patterns. */
+	const struct cause_entry *passed_over; /* NULL: none */
+	const char *unless;                    /* the pattern that matched */
 	size_t ncaptures;
 	struct cause_capture capture[CAUSE_CAPTURES_MAX];
 };

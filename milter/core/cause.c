@@ -497,11 +497,14 @@ rt_matches(const struct causeset *cs, const struct cause_rt *c,
 	return NULL;
 }
 
-/* Whether one of the cause's "unless" patterns matches the text. */
+/*
+ * Whether one of the cause's "unless" patterns matches the text; the
+ * first cause passed over so is noted in the hit, for classify --why.
+ */
 static bool
 rt_excluded(const struct causeset *cs, const struct cause_rt *c,
             const char *text, size_t len, const uint64_t *seen,
-            pcre2_match_data **md)
+            pcre2_match_data **md, struct cause_hit *hit)
 {
 	unsigned id;
 	size_t k;
@@ -514,8 +517,13 @@ rt_excluded(const struct causeset *cs, const struct cause_rt *c,
 		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
 			return true; /* no memory: no cause beats a wrong one */
 		if (pcre2_match(c->urx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
-		                cs->mc) >= 0)
+		                cs->mc) >= 0) {
+			if (hit->passed_over == NULL) {
+				hit->passed_over = c->e;
+				hit->unless = c->e->unless[k];
+			}
 			return true;
+		}
 	}
 	return false;
 }
@@ -524,7 +532,7 @@ rt_excluded(const struct causeset *cs, const struct cause_rt *c,
 static const struct cause_rt *
 implied_cause(const struct causeset *cs, const struct reply *r,
               const char *text, const uint64_t *seen, pcre2_match_data **md,
-              bool enhanced)
+              bool enhanced, struct cause_hit *hit)
 {
 	size_t i;
 
@@ -533,7 +541,7 @@ implied_cause(const struct causeset *cs, const struct reply *r,
 
 		if ((enhanced ? BIT_GET(c->implied[r->subject], r->detail)
 		              : BIT_GET(c->implied_basic, r->code)) &&
-		    !rt_excluded(cs, c, text, r->textlen, seen, md))
+		    !rt_excluded(cs, c, text, r->textlen, seen, md, hit))
 			return c;
 	}
 	return NULL;
@@ -554,6 +562,8 @@ classify(const struct causeset *cs, const struct reply *r,
 	hit->by = CAUSE_BY_NONE;
 	hit->pattern = NULL;
 	hit->basic = 0;
+	hit->passed_over = NULL;
+	hit->unless = NULL;
 	hit->ncaptures = 0;
 	if (cs == NULL || r->code < 400 || r->code >= 600)
 		return;
@@ -577,7 +587,7 @@ classify(const struct causeset *cs, const struct reply *r,
 		    (hit->pattern = rt_matches(cs, &cs->rt[i], text, r->textlen,
 		                               seen, &md)) != NULL) {
 			if (!rt_excluded(cs, &cs->rt[i], text, r->textlen, seen,
-			                 &md)) {
+			                 &md, hit)) {
 				c = &cs->rt[i];
 				hit->by = CAUSE_BY_PATTERN;
 				break;
@@ -588,10 +598,10 @@ classify(const struct causeset *cs, const struct reply *r,
 	if (c == NULL && r->ecode[0] != '\0' && r->subject >= 0 &&
 	    r->subject <= CODE_SUBJECT_MAX && r->detail >= 0 &&
 	    r->detail <= CODE_DETAIL_MAX &&
-	    (c = implied_cause(cs, r, text, seen, &md, true)) != NULL)
+	    (c = implied_cause(cs, r, text, seen, &md, true, hit)) != NULL)
 		hit->by = CAUSE_BY_CODE;
 	if (c == NULL &&
-	    (c = implied_cause(cs, r, text, seen, &md, false)) != NULL) {
+	    (c = implied_cause(cs, r, text, seen, &md, false, hit)) != NULL) {
 		hit->by = CAUSE_BY_CODE;
 		hit->basic = r->code;
 	}

@@ -321,16 +321,20 @@ print_why(const struct reply *r, const struct cause_hit *hit)
 	switch (hit->by) {
 	case CAUSE_BY_PATTERN:
 		printf(" by=pattern pattern=\"%s\"", hit->pattern);
-		return;
+		break;
 	case CAUSE_BY_CODE:
 		if (hit->basic != 0)
 			printf(" by=code code=%d", hit->basic);
 		else
 			printf(" by=code code=X.%d.%d", r->subject, r->detail);
-		return;
+		break;
 	default:
 		printf(" by=none");
 	}
+	/* A cause the text looked like, kept away by its "unless". */
+	if (hit->passed_over != NULL)
+		printf(" passed-over=%s unless=\"%s\"", hit->passed_over->name,
+		       hit->unless);
 }
 
 static int

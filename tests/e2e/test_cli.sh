@@ -230,11 +230,13 @@ expect_eq "classify stdin: exit 2 for the junk line" 2 "$RC"
 expect_contains "classify stdin: the junk line reported on stderr" "$ERR" "not an SMTP reply"
 run "$MA_BIN" -c "$BASE_CONF" classify --why \
     "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in local recipient table" \
-    "550 5.1.1 gone" "503 Bad sequence" "550 5.7.1 Message rejected"
-expect_eq "classify --why: what decided, after the cause" 'unknown-user by=pattern pattern="(?:user|recipient|mailbox|account|address|addressee) (?:name )?(?:is )?(?:unknown|not (?:found|known|listed|exist))"
+    "550 5.1.1 gone" "503 Bad sequence" "550 5.7.1 Message rejected" \
+    "550 5.1.1 <a@example.com>: Recipient address rejected: undeliverable address: host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown"
+expect_eq "classify --why: what decided, after the cause; a cause kept away by its unless" 'unknown-user by=pattern pattern="(?:user|recipient|mailbox|account|address|addressee) (?:name )?(?:is )?(?:unknown|not (?:found|known|listed|exist))"
 unknown-user by=code code=X.1.1
 protocol-error by=code code=503
-none by=none' "$OUT"
+none by=none
+none by=none passed-over=unknown-user unless="\bsaid: ?[45][0-9][0-9]\b"' "$OUT"
 run "$MA_BIN" -c "$BASE_CONF" classify --features "550 5.7.1 Relay access denied for 192.0.2.1"
 expect_eq "classify --features: codes, words and word pairs" \
     "code=550 class=5 sub=7 det=7.1 w=relay w=access b=relay_access w=denied b=access_denied w=for b=denied_for w=# b=for_# w=# b=#_# w=# b=#_# w=# b=#_# " "$OUT"
