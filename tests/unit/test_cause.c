@@ -454,6 +454,7 @@ read_corpus(struct row **rows)
 	    "tests/corpus/causes-grow.tsv",
 	    "tests/corpus/causes-grow2.tsv",
 	    "tests/corpus/causes-grow3.tsv",
+	    "tests/corpus/causes-grow4.tsv",
 	    "tests/corpus/causes-intl.tsv",
 	    "tests/corpus/causes-blind.tsv",
 	    "tests/corpus/causes-blind-intl.tsv",
@@ -629,6 +630,8 @@ test_corpus(void **state)
 	      "  of which grow2 (tuned on after a first score)", false);
 	score(rows, n, "grow3",
 	      "  of which grow3 (tuned on after a first score)", false);
+	score(rows, n, "grow4",
+	      "  of which grow4 (tuned on after a first score)", false);
 	score(rows, n, "intl", "  of which intl (tuned on)", false);
 	/* Never tuned on: the figures for replies nobody looked at. */
 	score(rows, n, "fresh2", "fresh2 (never tuned on)", false);
