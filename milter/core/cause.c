@@ -243,6 +243,14 @@ join(char *dst, size_t *len, size_t cap, const char *p)
 	return 0;
 }
 
+/* Whether one of the cause's texts takes a capture ("${name:-...}"). */
+static bool
+has_placeholders(const struct cause_entry *e)
+{
+	return strstr(e->explanation, "${") != NULL ||
+	       strstr(e->when, "${") != NULL || strstr(e->fix, "${") != NULL;
+}
+
 static void
 build_one(struct build *B, struct causeset *cs, struct cause_rt *c,
           unsigned *id, char *buf, size_t cap)
@@ -275,7 +283,12 @@ build_one(struct build *B, struct causeset *cs, struct cause_rt *c,
 			return;
 		}
 	}
-	if (B->bad || len == 0)
+	/*
+	 * The alternation serves only the placeholders (their names are
+	 * checked against it, its captures fill them): a cause whose texts
+	 * have none is spared compiling it, which keeps a reload short.
+	 */
+	if (B->bad || len == 0 || !has_placeholders(e))
 		return;
 	if ((c->rx = compile(buf, len, msg, sizeof(msg))) == NULL)
 		berr(B, e->line, "cause '%s': %s", e->name, msg);

@@ -452,8 +452,9 @@ for mode in M P; do
     bench_accounted "$name" "$n" "$(load_rejects "$n")"
     reloads=$(ma_log_since "$(mname $mode)" "$mark" | grep -c " reloaded ")
     # Signals that come during a reload make one more (they coalesce): a reload takes about
-    # 15 ms in the plain build and several times that under ASan, with the load on both cores.
-    check "$name: it reloaded all along ($reloads reloads, $(cat "$stop.count") signals)" "[ $reloads -ge 10 ]"
+    # 15 ms in the plain build and several times that under ASan, with the load on both cores
+    # (and whatever else the machine runs): the check is that reloads went on, not how fast.
+    check "$name: it reloaded all along ($reloads reloads, $(cat "$stop.count") signals)" "[ $reloads -ge 5 ]"
     expect_eq "$name: no reload failed" 0 "$(ma_log_since "$(mname $mode)" "$mark" | grep -c 'reload failed')"
     after_part "$mode" "SIGHUP every 10 ms under load"
 done
