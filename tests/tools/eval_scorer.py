@@ -28,7 +28,7 @@ import score_causes  # tests/tools: the corpus reader, classify
 TUNE = ["tests/corpus/causes-software.tsv", "tests/corpus/causes-providers.tsv",
         "tests/corpus/causes-fresh.tsv", "tests/corpus/causes-grow.tsv",
         "tests/corpus/causes-grow2.tsv", "tests/corpus/causes-grow3.tsv",
-        "tests/corpus/causes-grow4.tsv",
+        "tests/corpus/causes-grow4.tsv", "tests/corpus/causes-grow5.tsv",
         "tests/corpus/causes-intl.tsv"]
 EPOCHS = 40
 L2 = 1e-4

@@ -455,6 +455,7 @@ read_corpus(struct row **rows)
 	    "tests/corpus/causes-grow2.tsv",
 	    "tests/corpus/causes-grow3.tsv",
 	    "tests/corpus/causes-grow4.tsv",
+	    "tests/corpus/causes-grow5.tsv",
 	    "tests/corpus/causes-intl.tsv",
 	    "tests/corpus/causes-blind.tsv",
 	    "tests/corpus/causes-blind-intl.tsv",
@@ -634,6 +635,8 @@ test_corpus(void **state)
 	      "  of which grow3 (tuned on after a first score)", false);
 	score(rows, n, "grow4",
 	      "  of which grow4 (tuned on after a first score)", false);
+	score(rows, n, "grow5",
+	      "  of which grow5 (tuned on after a first score)", false);
 	score(rows, n, "intl", "  of which intl (tuned on)", false);
 	/* Never tuned on: the figures for replies nobody looked at. */
 	score(rows, n, "fresh2", "fresh2 (never tuned on)", false);
