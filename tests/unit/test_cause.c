@@ -460,6 +460,7 @@ read_corpus(struct row **rows)
 	    "tests/corpus/causes-blind.tsv",
 	    "tests/corpus/causes-blind-intl.tsv",
 	    "tests/corpus/causes-blind2.tsv",
+	    "tests/corpus/causes-blind3.tsv",
 	};
 	char line[4096], *f[4], *save;
 	size_t n = 0, cap = 0, i, k;
@@ -541,7 +542,7 @@ static bool
 unseen(const char *set)
 {
 	return strcmp(set, "fresh2") == 0 || strcmp(set, "blind") == 0 ||
-	       strcmp(set, "blind2") == 0;
+	       strcmp(set, "blind2") == 0 || strcmp(set, "blind3") == 0;
 }
 
 /* Score the rows of one set (NULL: all); returns failures. */
@@ -643,6 +644,8 @@ test_corpus(void **state)
 	score(rows, n, "blind", "blind (never tuned on, scored once)", false);
 	score(rows, n, "blind2",
 	      "blind2 (never tuned on, scored once at 74aac9c)", false);
+	score(rows, n, "blind3",
+	      "blind3 (never tuned on, scored once at f4f4b65)", false);
 	free(rows);
 	EXPECT_DONE(nfail);
 }
