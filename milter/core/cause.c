@@ -482,6 +482,34 @@ any_seen(const uint64_t *seen, unsigned first, size_t n)
 }
 
 /*
+ * The index of the first of n compiled patterns (prefilter ids first..)
+ * that the prefilter let through and that matches the text; -1 if none,
+ * -2 if no match data could be had.
+ */
+static int
+first_match(const struct causeset *cs, pcre2_code *const *rx, unsigned first,
+            size_t n, const char *text, size_t len, const uint64_t *seen,
+            pcre2_match_data **md)
+{
+	unsigned id;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		id = first + (unsigned)k;
+		if (!(seen[id / 64] >> (id % 64) & 1))
+			continue;
+		if (*md == NULL &&
+		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
+			return -2;
+		/* 0 is a match too: md has room for no capture group. */
+		if (pcre2_match(rx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
+		                cs->mc) >= 0)
+			return (int)k;
+	}
+	return -1;
+}
+
+/*
  * The first of the cause's patterns that passed the prefilter and
  * matches, or NULL.
  */
@@ -490,55 +518,36 @@ rt_matches(const struct causeset *cs, const struct cause_rt *c,
            const char *text, size_t len, const uint64_t *seen,
            pcre2_match_data **md)
 {
-	size_t k;
-	unsigned id;
+	int k;
 
 	if (!any_seen(seen, c->first_id, c->e->npatterns))
 		return NULL;
-	for (k = 0; k < c->e->npatterns; k++) {
-		id = c->first_id + (unsigned)k;
-		if (!(seen[id / 64] >> (id % 64) & 1))
-			continue;
-		if (*md == NULL &&
-		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
-			return NULL;
-		/* 0 is a match too: md has room for no capture group. */
-		if (pcre2_match(c->prx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
-		                cs->mc) >= 0)
-			return c->e->patterns[k];
-	}
-	return NULL;
+	k = first_match(cs, c->prx, c->first_id, c->e->npatterns, text, len,
+	                seen, md);
+	return k >= 0 ? c->e->patterns[k] : NULL;
 }
 
 /*
  * Whether one of the cause's "unless" patterns matches the text; the
  * first cause passed over so is noted in the hit, for classify --why.
+ * Without match data it says yes: no cause beats a wrong one.
  */
 static bool
 rt_excluded(const struct causeset *cs, const struct cause_rt *c,
             const char *text, size_t len, const uint64_t *seen,
             pcre2_match_data **md, struct cause_hit *hit)
 {
-	unsigned id;
-	size_t k;
+	int k;
 
-	for (k = 0; k < c->e->nunless; k++) {
-		id = c->first_unless_id + (unsigned)k;
-		if (!(seen[id / 64] >> (id % 64) & 1))
-			continue;
-		if (*md == NULL &&
-		    (*md = pcre2_match_data_create(1, NULL)) == NULL)
-			return true; /* no memory: no cause beats a wrong one */
-		if (pcre2_match(c->urx[k], (PCRE2_SPTR)text, len, 0, 0, *md,
-		                cs->mc) >= 0) {
-			if (hit->passed_over == NULL) {
-				hit->passed_over = c->e;
-				hit->unless = c->e->unless[k];
-			}
-			return true;
-		}
+	k = first_match(cs, c->urx, c->first_unless_id, c->e->nunless, text,
+	                len, seen, md);
+	if (k == -1)
+		return false;
+	if (k >= 0 && hit->passed_over == NULL) {
+		hit->passed_over = c->e;
+		hit->unless = c->e->unless[k];
 	}
-	return false;
+	return true;
 }
 
 /* The first cause the reply's code implies, not excluded; or NULL. */
