@@ -152,20 +152,21 @@ text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 	if (r->textlen > 0 && r->textlen + 1 < REPLY_TEXT_MAX)
 		r->text[r->textlen++] = '\n';
 	for (; p < end; p++) {
+		/* From the first 8-bit byte on, its transliteration if any. */
+		if (*p >= 0x80 && !tried) {
+			tried = true;
+			if ((ascii = utf8_to_ascii(p, end)) != NULL) {
+				p = (const unsigned char *)ascii;
+				end = p + strlen(ascii);
+				if (p == end)
+					break;
+			}
+		}
 		if (*p < 0x80) {
 			in_seq = 0;
 			if (text_put(r, *p) != 0)
 				break;
 			continue;
-		}
-		if (!tried) {
-			tried = true;
-			if ((ascii = utf8_to_ascii(p, end)) != NULL) {
-				p = (const unsigned char *)ascii;
-				end = p + strlen(ascii);
-				p--; /* the loop steps onto its first byte */
-				continue;
-			}
 		}
 		if ((*p & 0xc0) == 0x80 && in_seq)
 			continue;
