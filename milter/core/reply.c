@@ -111,21 +111,46 @@ text_put(struct reply *r, unsigned char c)
 }
 
 /*
- * The rest of a line from its first 8-bit byte, transliterated if it is
- * well-formed UTF-8 (GLib); NULL if it is not, or on the rare empty
- * result.
+ * One non-ASCII character as GLib spells it in ASCII, kept only when that
+ * is letters or an apostrophe or quote: a character that vanished (a
+ * combining mark), or became a blank, a digit or a dot, could make or
+ * unmake a code when the text is parsed again. Anything else is '?'.
+ * Returns -1 once the text is full.
  */
-static char *
-utf8_to_ascii(const unsigned char *p, const unsigned char *end)
+static int
+translit_put(struct reply *r, gunichar ch)
 {
-	char *utf8, *ascii;
+	char utf8[8], *ascii;
+	const char *q;
+	int n, rc = 0;
+	bool ok;
 
-	if (!g_utf8_validate_len((const char *)p, (gsize)(end - p), NULL))
-		return NULL;
-	utf8 = g_strndup((const char *)p, (gsize)(end - p));
+	n = g_unichar_to_utf8(ch, utf8);
+	utf8[n] = '\0';
 	ascii = g_str_to_ascii(utf8, "C");
-	g_free(utf8);
-	return ascii;
+	ok = ascii[0] != '\0';
+	for (q = ascii; ok && *q != '\0'; q++)
+		ok = g_ascii_isalpha(*q) || *q == '\'' || *q == '"';
+	if (!ok)
+		rc = text_put(r, '?');
+	for (q = ascii; ok && *q != '\0' && rc == 0; q++)
+		rc = text_put(r, (unsigned char)*q);
+	g_free(ascii);
+	return rc;
+}
+
+/* Well-formed UTF-8 [p, end), a character at a time. */
+static void
+utf8_append(struct reply *r, const char *p, const char *end)
+{
+	gunichar ch;
+
+	for (; p < end; p = g_utf8_next_char(p)) {
+		ch = g_utf8_get_char(p);
+		if (ch < 0x80 ? text_put(r, (unsigned char)ch) != 0
+		              : translit_put(r, ch) != 0)
+			return;
+	}
 }
 
 /*
@@ -133,14 +158,13 @@ utf8_to_ascii(const unsigned char *p, const unsigned char *end)
  * Well-formed UTF-8 is transliterated (GLib: "Empf\u00e4nger" becomes
  * "Empfanger", a typographic apostrophe "'"), so that a French or German
  * reply keeps its words, for the reader and for the causes' patterns;
- * what has no ASCII form, and each byte sequence that is not UTF-8 (Latin-1,
- * say), becomes one '?'.
+ * what has no such ASCII form, and each byte sequence that is not UTF-8
+ * (Latin-1, say), becomes one '?'.
  */
 static void
 text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 {
-	char *ascii = NULL;
-	bool tried = false;
+	bool tried = false; /* once per line: linear whatever the bytes */
 	int in_seq = 0;
 
 	while (p < end && is_blank(*p))
@@ -152,21 +176,21 @@ text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 	if (r->textlen > 0 && r->textlen + 1 < REPLY_TEXT_MAX)
 		r->text[r->textlen++] = '\n';
 	for (; p < end; p++) {
-		/* From the first 8-bit byte on, its transliteration if any. */
-		if (*p >= 0x80 && !tried) {
-			tried = true;
-			if ((ascii = utf8_to_ascii(p, end)) != NULL) {
-				p = (const unsigned char *)ascii;
-				end = p + strlen(ascii);
-				if (p == end)
-					break;
-			}
-		}
 		if (*p < 0x80) {
 			in_seq = 0;
 			if (text_put(r, *p) != 0)
 				break;
 			continue;
+		}
+		/* The first 8-bit byte: the rest is UTF-8, or byte by byte. */
+		if (!tried) {
+			tried = true;
+			if (g_utf8_validate_len((const char *)p,
+			                        (gsize)(end - p), NULL)) {
+				utf8_append(r, (const char *)p,
+				            (const char *)end);
+				break;
+			}
 		}
 		if ((*p & 0xc0) == 0x80 && in_seq)
 			continue;
@@ -175,7 +199,6 @@ text_append(struct reply *r, const unsigned char *p, const unsigned char *end)
 			break;
 	}
 	r->text[r->textlen] = '\0';
-	g_free(ascii);
 }
 
 static int

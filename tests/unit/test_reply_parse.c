@@ -261,6 +261,15 @@ static const struct pcase cases[] = {
      0, 550, "5.1.1", false, "????? ?? ??????"},
     {"utf-8 3 and 4 bytes", IN("550 5.7.1 \xe2\x82\xac 5 \xf0\x9f\x9a\xab now"),
      0, 550, "5.7.1", false, "EUR 5 ? now"},
+    /*
+     * What vanishes or turns into a digit, a dot or a blank stays '?': it
+     * must not make or unmake a code when the text is parsed again (a
+     * combining mark after an enhanced code; a superscript five).
+     */
+    {"utf-8 combining mark after a code", IN("552 5.4.5\xcc\x8f x"), 0, 552, "",
+     false, "5.4.5? x"},
+    {"utf-8 superscript digit", IN("550 \xe2\x81\xb5.1.1 x"), 0, 550, "", false,
+     "?.1.1 x"},
     /* One byte that is not UTF-8 keeps the whole line byte by byte. */
     {"utf-8 then latin-1", IN("550 5.1.1 caf\xc3\xa9 Gr\xfc\xdf"), 0, 550,
      "5.1.1", false, "caf? Gr??"},
