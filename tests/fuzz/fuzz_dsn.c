@@ -71,12 +71,25 @@ is_type(GMimeObject *o, const char *type, const char *subtype)
 	                                   type, subtype);
 }
 
+/* t without its CRs, in place; t. */
+static char *
+strip_cr(char *t)
+{
+	char *w = t;
+	const char *r;
+
+	for (r = t; *r != '\0'; r++)
+		if (*r != '\r')
+			*w++ = *r;
+	*w = '\0';
+	return t;
+}
+
 /* The decoded text of a text part, without its CRs (UTF-8 or not). */
 static char *
 text_of(GMimeObject *o)
 {
-	char *t, *w;
-	const char *r;
+	char *t;
 
 	FUZZ_CHECK(o != NULL && GMIME_IS_TEXT_PART(o));
 	FUZZ_CHECK(g_ascii_strcasecmp(
@@ -84,24 +97,14 @@ text_of(GMimeObject *o)
 	               "utf-8") == 0);
 	t = g_mime_text_part_get_text((GMimeTextPart *)o);
 	FUZZ_CHECK(t != NULL);
-	for (r = w = t; *r != '\0'; r++)
-		if (*r != '\r')
-			*w++ = *r;
-	*w = '\0';
-	return t;
+	return strip_cr(t);
 }
 
 /* s without its CRs, as a new string. */
 static char *
 no_cr(const char *s)
 {
-	char *t = g_strdup(s), *w = t;
-
-	for (; *s != '\0'; s++)
-		if (*s != '\r')
-			*w++ = *s;
-	*w = '\0';
-	return t;
+	return strip_cr(g_strdup(s));
 }
 
 /*

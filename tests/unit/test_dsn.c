@@ -774,6 +774,17 @@ test_many_recipients(void **state)
 	EXPECT_DONE(nfail);
 }
 
+/*
+ * The text has the line made from the format and its arguments (in
+ * test_languages: line, nfail and c are its own).
+ */
+#define HAS(hay, ...)                                                          \
+	do {                                                                   \
+		snprintf(line, sizeof(line), __VA_ARGS__);                     \
+		EXPECT(nfail, c, strstr((hay), line) != NULL, "no '%s'",       \
+		       line);                                                  \
+	} while (0)
+
 /* The labels, in each language, in the text and the HTML. */
 static void
 test_languages(void **state)
@@ -802,7 +813,7 @@ test_languages(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct lang *L = lang_find(cases[i].lang);
 		const char *c = cases[i].lang;
-		char tag[64], line[256];
+		char line[256];
 		struct ann a, d;
 
 		assert_non_null(L);
@@ -824,36 +835,21 @@ test_languages(void **state)
 		               strlen(cases[i].opening)) == 0,
 		       "opening '%.80s'", a.text);
 		/* Every label the text uses, in L. */
-		snprintf(line, sizeof(line),
-		         "kijitora@example.net: %s (5.1.8)\n",
-		         L->t[LT_DSN_BADGE_FAILED]);
-		EXPECT(nfail, c, strstr(a.text, line) != NULL, "no '%s'", line);
-		snprintf(line, sizeof(line), "  %s (mx.example.net):\n",
-		         L->t[LT_DSN_REPLY]);
-		EXPECT(nfail, c, strstr(a.text, line) != NULL, "no '%s'", line);
-		snprintf(line, sizeof(line), "----------\n%s\n\n",
-		         L->t[LT_DSN_ORIGINAL]);
-		EXPECT(nfail, c, strstr(a.text, line) != NULL, "no '%s'", line);
-		snprintf(line, sizeof(line), "  %s: %s\n", L->t[LT_WHO],
-		         lang_who(L, a.res.x[0].who));
-		EXPECT(nfail, c, strstr(a.text, line) != NULL, "no '%s'", line);
+		HAS(a.text, "kijitora@example.net: %s (5.1.8)\n",
+		    L->t[LT_DSN_BADGE_FAILED]);
+		HAS(a.text, "  %s (mx.example.net):\n", L->t[LT_DSN_REPLY]);
+		HAS(a.text, "----------\n%s\n\n", L->t[LT_DSN_ORIGINAL]);
+		HAS(a.text, "  %s: %s\n", L->t[LT_WHO],
+		    lang_who(L, a.res.x[0].who));
 		/* A delayed recipient: its badge and how long it is tried. */
-		snprintf(line, sizeof(line), "sotoneko@nora.example.net: %s",
-		         L->t[LT_DSN_BADGE_DELAYED]);
-		EXPECT(nfail, c, strstr(d.text, line) != NULL, "no '%s'", line);
-		snprintf(line, sizeof(line),
-		         "  %s: Wed, 03 May 2017 04:41:00 -0700 (PDT)\n",
-		         L->t[LT_DSN_RETRY]);
-		EXPECT(nfail, c, strstr(d.text, line) != NULL, "no '%s'", line);
+		HAS(d.text, "sotoneko@nora.example.net: %s",
+		    L->t[LT_DSN_BADGE_DELAYED]);
+		HAS(d.text, "  %s: Wed, 03 May 2017 04:41:00 -0700 (PDT)\n",
+		    L->t[LT_DSN_RETRY]);
 		/* The HTML: its language, its labels. */
-		snprintf(tag, sizeof(tag), "<html lang=\"%s\"", c);
-		EXPECT(nfail, c, strstr(a.html, tag) != NULL, "no '%s'", tag);
-		snprintf(line, sizeof(line), "<strong>%s:</strong>",
-		         L->t[LT_EXPLANATION]);
-		EXPECT(nfail, c, strstr(a.html, line) != NULL, "no '%s'", line);
-		snprintf(line, sizeof(line), "<title>%s</title>",
-		         L->t[LT_DSN_TITLE]);
-		EXPECT(nfail, c, strstr(a.html, line) != NULL, "no '%s'", line);
+		HAS(a.html, "<html lang=\"%s\"", c);
+		HAS(a.html, "<strong>%s:</strong>", L->t[LT_EXPLANATION]);
+		HAS(a.html, "<title>%s</title>", L->t[LT_DSN_TITLE]);
 		ann_free(&a);
 		ann_free(&d);
 	}
