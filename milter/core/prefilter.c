@@ -20,6 +20,12 @@
 
 #define NODES_MAX 32767 /* bit 15 of a sealed transition: has output */
 #define HAS_OUT   0x8000u
+/*
+ * Literals enter the trie by their first TRIE_DEPTH characters only: a
+ * text holding a literal holds its prefix too, so nothing is hidden, and
+ * the scan below needs the depth bounded.
+ */
+#define TRIE_DEPTH 16
 #define LIT_MIN   3 /* shorter literals are seen everywhere */
 /*
  * Letters (either case), then one class for all digits and one for all
@@ -428,10 +434,10 @@ grow_nodes(struct prefilter *pf)
 static int
 add_literal(struct prefilter *pf, const char *lit, unsigned id, unsigned slot)
 {
-	size_t node = 0;
+	size_t node = 0, depth = 0;
 	int k;
 
-	for (; *lit != '\0'; lit++) {
+	for (; *lit != '\0' && depth < TRIE_DEPTH; lit++, depth++) {
 		k = pf->cls[(unsigned char)*lit] - 1;
 		if (k < 0)
 			return -1;
@@ -527,47 +533,84 @@ prefilter_seal(struct prefilter *pf)
 	return 0;
 }
 
+/* Scan state: which ids were seen, and which of their literals. */
+struct scan {
+	uint64_t *seen;
+	uint8_t got[PREFILTER_IDS];
+	uint16_t touched[PREFILTER_IDS];
+	size_t ntouched;
+};
+
+/* Note every literal that ends at node. */
+static void
+note_ends(const struct prefilter *pf, size_t node, struct scan *s)
+{
+	const struct pf_end *e;
+	size_t x;
+	int32_t k;
+
+	for (x = pf->out[node]; x != 0; x = pf->out[pf->fail[x]]) {
+		for (k = pf->end_head[x]; k >= 0; k = e->next) {
+			e = &pf->ends[k];
+			if (!(s->seen[e->id / 64] >> (e->id % 64) & 1) &&
+			    s->ntouched < PREFILTER_IDS) {
+				/* First sight of this id: start its mask. */
+				s->seen[e->id / 64] |= UINT64_C(1)
+				                       << (e->id % 64);
+				s->got[e->id] = 0;
+				s->touched[s->ntouched++] = e->id;
+			}
+			s->got[e->id] |= (uint8_t)(1u << e->slot);
+		}
+	}
+}
+
+/* One step of a walk from node on byte c: the next node. */
+static inline size_t
+step(const struct prefilter *pf, size_t node, unsigned char c, struct scan *s)
+{
+	uint16_t v = pf->child[node][pf->col[c]];
+
+	if (v & HAS_OUT)
+		note_ends(pf, v & ~HAS_OUT, s);
+	return v & ~HAS_OUT;
+}
+
 void
 prefilter_scan(const struct prefilter *pf, const char *text, size_t len,
                uint64_t seen[PREFILTER_WORDS])
 {
 	const unsigned char *t = (const unsigned char *)text;
-	uint8_t got[PREFILTER_IDS];
-	uint16_t touched[PREFILTER_IDS];
-	size_t i, node = 0, x, ntouched = 0;
-	uint16_t v;
-	const struct pf_end *e;
-	int32_t k;
+	struct scan s;
+	size_t i, a = 0, b = 0, half, enda;
 
 	memset(seen, 0, PREFILTER_WORDS * sizeof(seen[0]));
 	for (i = 0; i < pf->nalways; i++)
 		seen[pf->always[i] / 64] |= UINT64_C(1) << (pf->always[i] % 64);
 	if (!pf->sealed)
 		return;
-	for (i = 0; i < len; i++) {
-		v = pf->child[node][pf->col[t[i]]];
-		node = v & ~HAS_OUT;
-		if (!(v & HAS_OUT))
-			continue;
-		for (x = pf->out[node]; x != 0; x = pf->out[pf->fail[x]]) {
-			for (k = pf->end_head[x]; k >= 0; k = e->next) {
-				e = &pf->ends[k];
-				if (!(seen[e->id / 64] >> (e->id % 64) & 1) &&
-				    ntouched < PREFILTER_IDS) {
-					/* First sight of this id: start its
-					 * mask. */
-					seen[e->id / 64] |= UINT64_C(1)
-					                    << (e->id % 64);
-					got[e->id] = 0;
-					touched[ntouched++] = e->id;
-				}
-				got[e->id] |= (uint8_t)(1u << e->slot);
-			}
-		}
+	s.seen = seen;
+	s.ntouched = 0;
+	/*
+	 * Two walks side by side, over the first and the second half of the
+	 * text: each step waits on the table read before it, and two
+	 * independent chains of reads overlap. The first walk goes on for
+	 * TRIE_DEPTH - 1 bytes past the middle, so that a literal across it
+	 * is seen whole; one seen twice is noted twice, which changes nothing.
+	 */
+	half = len / 2;
+	enda = half + TRIE_DEPTH - 1;
+	if (enda >= len)
+		half = enda = len;
+	for (i = 0; half + i < len; i++) {
+		a = step(pf, a, t[i], &s);
+		b = step(pf, b, t[half + i], &s);
 	}
+	for (; i < enda; i++)
+		a = step(pf, a, t[i], &s);
 	/* Seen so far means "some literal seen"; keep those with all. */
-	for (i = 0; i < ntouched; i++)
-		if (got[touched[i]] != pf->need[touched[i]])
-			seen[touched[i] / 64] &=
-			    ~(UINT64_C(1) << (touched[i] % 64));
+	for (i = 0; i < s.ntouched; i++)
+		if (s.got[s.touched[i]] != pf->need[s.touched[i]])
+			seen[s.touched[i] / 64] &=
+			    ~(UINT64_C(1) << (s.touched[i] % 64));
 }
