@@ -26,7 +26,7 @@
  * the scan below needs the depth bounded.
  */
 #define TRIE_DEPTH 16
-#define LIT_MIN   3 /* shorter literals are seen everywhere */
+#define LIT_MIN    3 /* shorter literals are seen everywhere */
 /*
  * Letters (either case), then one class for all digits and one for all
  * other printable characters: "s3140" then also stands for "s9999", which
@@ -42,6 +42,12 @@ struct pf_end {
 	int32_t next; /* -1: last */
 };
 
+/* A literal's end as the scan reads it: what it tells of which pattern. */
+struct pf_hit {
+	uint16_t id;
+	uint8_t slot;
+};
+
 struct prefilter {
 	/* Trie edges; once sealed, every transition (0: the root). */
 	uint16_t (*child)[COLS];
@@ -54,6 +60,13 @@ struct prefilter {
 	size_t nnodes, capnodes;
 	struct pf_end *ends;
 	size_t nends, capends;
+	/*
+	 * Sealed: every literal that ends at node n or at a node on its fail
+	 * chain, in hits[hit_off[n], hit_off[n + 1]): one run of memory per
+	 * step that completes a literal, instead of a walk of lists.
+	 */
+	uint32_t *hit_off;
+	struct pf_hit *hits;
 	uint16_t always[PREFILTER_IDS];
 	size_t nalways;
 	uint8_t need[PREFILTER_IDS]; /* requirement slots, as a bit mask */
@@ -406,6 +419,8 @@ prefilter_free(struct prefilter *pf)
 	free(pf->out);
 	free(pf->fail);
 	free(pf->ends);
+	free(pf->hit_off);
+	free(pf->hits);
 	free(pf);
 }
 
@@ -488,6 +503,36 @@ always:
 	return 0;
 }
 
+/*
+ * Lay out, for each node, the literals that end there or on its fail
+ * chain (hit_off, hits); 0, or -1 when out of memory.
+ */
+static int
+flatten_hits(struct prefilter *pf)
+{
+	size_t r, x, n = 0;
+	int32_t k;
+
+	for (r = 0; r < pf->nnodes; r++)
+		for (x = pf->out[r]; x != 0; x = pf->out[pf->fail[x]])
+			for (k = pf->end_head[x]; k >= 0; k = pf->ends[k].next)
+				n++;
+	pf->hit_off = malloc((pf->nnodes + 1) * sizeof(*pf->hit_off));
+	pf->hits = malloc((n > 0 ? n : 1) * sizeof(*pf->hits));
+	if (pf->hit_off == NULL || pf->hits == NULL)
+		return -1;
+	n = 0;
+	for (r = 0; r < pf->nnodes; r++) {
+		pf->hit_off[r] = (uint32_t)n;
+		for (x = pf->out[r]; x != 0; x = pf->out[pf->fail[x]])
+			for (k = pf->end_head[x]; k >= 0; k = pf->ends[k].next)
+				pf->hits[n++] = (struct pf_hit){
+				    pf->ends[k].id, pf->ends[k].slot};
+	}
+	pf->hit_off[r] = (uint32_t)n;
+	return 0;
+}
+
 int
 prefilter_seal(struct prefilter *pf)
 {
@@ -521,6 +566,8 @@ prefilter_seal(struct prefilter *pf)
 		}
 	}
 	free(queue);
+	if (flatten_hits(pf) != 0)
+		return -1;
 	/*
 	 * Mark transitions into nodes that end a literal, so the scan reads
 	 * nothing more for the bytes that complete none (nearly all).
@@ -545,23 +592,18 @@ struct scan {
 static void
 note_ends(const struct prefilter *pf, size_t node, struct scan *s)
 {
-	const struct pf_end *e;
-	size_t x;
-	int32_t k;
+	const struct pf_hit *h = pf->hits + pf->hit_off[node],
+	                    *end = pf->hits + pf->hit_off[node + 1];
 
-	for (x = pf->out[node]; x != 0; x = pf->out[pf->fail[x]]) {
-		for (k = pf->end_head[x]; k >= 0; k = e->next) {
-			e = &pf->ends[k];
-			if (!(s->seen[e->id / 64] >> (e->id % 64) & 1) &&
-			    s->ntouched < PREFILTER_IDS) {
-				/* First sight of this id: start its mask. */
-				s->seen[e->id / 64] |= UINT64_C(1)
-				                       << (e->id % 64);
-				s->got[e->id] = 0;
-				s->touched[s->ntouched++] = e->id;
-			}
-			s->got[e->id] |= (uint8_t)(1u << e->slot);
+	for (; h < end; h++) {
+		if (!(s->seen[h->id / 64] >> (h->id % 64) & 1) &&
+		    s->ntouched < PREFILTER_IDS) {
+			/* First sight of this id: start its mask. */
+			s->seen[h->id / 64] |= UINT64_C(1) << (h->id % 64);
+			s->got[h->id] = 0;
+			s->touched[s->ntouched++] = h->id;
 		}
+		s->got[h->id] |= (uint8_t)(1u << h->slot);
 	}
 }
 
