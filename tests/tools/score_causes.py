@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """score_causes - score `milter-annotate classify` on labelled corpus files.
 
-usage: score_causes.py [--bin BIN] [--misses] [--why] FILE.tsv...
+usage: score_causes.py [--bin BIN] [--misses] [--why] [--novel] FILE.tsv...
 
 For each file (and all together): the share of replies given their right
 cause (right / all), and the share of the causes given that are right
 (precision: right among replies given a cause other than none), then a
 confusion list (want -> got, count). --misses lists every wrong line.
+--novel scores only the replies whose text no tuning file holds (the
+corpus files but the blind sets and fresh2; spaces and case ignored): the
+strict figure for text nobody had seen in any form.
 This is the tuning tool: never run it on the blind set until the end.
 """
 import collections
+import glob
+import os
+import re
 import subprocess
 import sys
 
@@ -24,6 +30,22 @@ def rows(path):
         if len(f) != 4:
             continue
         out.append((f[0], f[1], f[2].replace("\\n", "\n"), f[3]))
+    return out
+
+
+def norm(text):
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def tuned_texts():
+    """The normalised replies of every tuning file."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "..", "corpus", "causes-*.tsv")
+    out = set()
+    for f in glob.glob(here):
+        if "blind" in os.path.basename(f) or "fresh2" in f:
+            continue
+        out.update(norm(r[2]) for r in rows(f))
     return out
 
 
@@ -54,11 +76,14 @@ def main():
         del args[i:i + 2]
     misses = "--misses" in args
     why = "--why" in args
+    seen = tuned_texts() if "--novel" in args else None
     files = [a for a in args if not a.startswith("--")]
     allp = []
     conf = collections.Counter()
     for f in files:
         rs = rows(f)
+        if seen is not None:
+            rs = [r for r in rs if norm(r[2]) not in seen]
         got = classify(binary, [r[2] for r in rs], ["--why"] if why else [])
         pairs = []
         for r, g in zip(rs, got):
