@@ -459,6 +459,8 @@ read_corpus(struct row **rows)
 	    "tests/corpus/causes-grow6.tsv",
 	    "tests/corpus/causes-grow7.tsv",
 	    "tests/corpus/causes-grow8.tsv",
+	    "tests/corpus/causes-grow9.tsv",
+	    "tests/corpus/causes-grow10.tsv",
 	    "tests/corpus/causes-intl.tsv",
 	    "tests/corpus/causes-blind.tsv",
 	    "tests/corpus/causes-blind-intl.tsv",
@@ -647,6 +649,10 @@ test_corpus(void **state)
 	      "  of which grow7 (tuned on after a first score)", false);
 	score(rows, n, "grow8",
 	      "  of which grow8 (tuned on after a first score)", false);
+	score(rows, n, "grow9",
+	      "  of which grow9 (tuned on after a first score)", false);
+	score(rows, n, "grow10",
+	      "  of which grow10 (tuned on after a first score)", false);
 	score(rows, n, "intl", "  of which intl (tuned on)", false);
 	/* Never tuned on: the figures for replies nobody looked at. */
 	score(rows, n, "fresh2", "fresh2 (never tuned on)", false);
