@@ -621,46 +621,38 @@ score(const struct row *rows, size_t n, const char *sets, const char *title,
 static void
 test_corpus(void **state)
 {
+	static const char *const tuned[] = {
+	    "holdout", "fresh", "grow",  "grow2", "grow3", "grow4",
+	    "grow5",   "grow6", "grow7", "grow8", "grow9", "grow10",
+	};
+	static const struct {
+		const char *set, *title;
+	} unseen_sets[] = {
+	    {"fresh2", "fresh2 (never tuned on)"},
+	    {"blind", "blind (never tuned on, scored once)"},
+	    {"blind2", "blind2 (never tuned on, scored once at 74aac9c)"},
+	    {"blind3", "blind3 (never tuned on, scored once at f4f4b65)"},
+	};
 	struct row *rows;
-	size_t n = read_corpus(&rows);
+	size_t n = read_corpus(&rows), i;
+	char title[96];
 	int nfail;
 
 	(void)state;
 	assert_true(n >= 250);
 	nfail = score(rows, n, "!unseen", "corpus tuned on", true);
 	score(rows, n, "tune", "  of which tune (patterns written on)", false);
-	score(rows, n, "holdout",
-	      "  of which holdout (tuned on after a first score)", false);
-	score(rows, n, "fresh",
-	      "  of which fresh (tuned on after a first score)", false);
-	score(rows, n, "grow", "  of which grow (tuned on after a first score)",
-	      false);
-	score(rows, n, "grow2",
-	      "  of which grow2 (tuned on after a first score)", false);
-	score(rows, n, "grow3",
-	      "  of which grow3 (tuned on after a first score)", false);
-	score(rows, n, "grow4",
-	      "  of which grow4 (tuned on after a first score)", false);
-	score(rows, n, "grow5",
-	      "  of which grow5 (tuned on after a first score)", false);
-	score(rows, n, "grow6",
-	      "  of which grow6 (tuned on after a first score)", false);
-	score(rows, n, "grow7",
-	      "  of which grow7 (tuned on after a first score)", false);
-	score(rows, n, "grow8",
-	      "  of which grow8 (tuned on after a first score)", false);
-	score(rows, n, "grow9",
-	      "  of which grow9 (tuned on after a first score)", false);
-	score(rows, n, "grow10",
-	      "  of which grow10 (tuned on after a first score)", false);
+	/* The sets scored once on first contact, then tuned on. */
+	for (i = 0; i < sizeof(tuned) / sizeof(tuned[0]); i++) {
+		snprintf(title, sizeof(title),
+		         "  of which %s (tuned on after a first score)",
+		         tuned[i]);
+		score(rows, n, tuned[i], title, false);
+	}
 	score(rows, n, "intl", "  of which intl (tuned on)", false);
 	/* Never tuned on: the figures for replies nobody looked at. */
-	score(rows, n, "fresh2", "fresh2 (never tuned on)", false);
-	score(rows, n, "blind", "blind (never tuned on, scored once)", false);
-	score(rows, n, "blind2",
-	      "blind2 (never tuned on, scored once at 74aac9c)", false);
-	score(rows, n, "blind3",
-	      "blind3 (never tuned on, scored once at f4f4b65)", false);
+	for (i = 0; i < sizeof(unseen_sets) / sizeof(unseen_sets[0]); i++)
+		score(rows, n, unseen_sets[i].set, unseen_sets[i].title, false);
 	free(rows);
 	EXPECT_DONE(nfail);
 }
