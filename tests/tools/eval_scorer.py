@@ -30,7 +30,8 @@ TUNE = ["tests/corpus/causes-software.tsv", "tests/corpus/causes-providers.tsv",
         "tests/corpus/causes-grow2.tsv", "tests/corpus/causes-grow3.tsv",
         "tests/corpus/causes-grow4.tsv", "tests/corpus/causes-grow5.tsv",
         "tests/corpus/causes-grow6.tsv", "tests/corpus/causes-grow7.tsv",
-        "tests/corpus/causes-grow8.tsv",
+        "tests/corpus/causes-grow8.tsv", "tests/corpus/causes-grow9.tsv",
+        "tests/corpus/causes-grow10.tsv",
         "tests/corpus/causes-intl.tsv"]
 EPOCHS = 40
 L2 = 1e-4
