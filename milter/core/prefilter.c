@@ -51,10 +51,15 @@ struct pf_hit {
 struct prefilter {
 	/* Trie edges; once sealed, every transition (0: the root). */
 	uint16_t (*child)[COLS];
+	/*
+	 * Until sealed: the literals' ends (per node, a list in ends), and
+	 * while sealing the fail links and each node's nearest node with ends
+	 * on its fail chain (itself included; 0: none). Sealing leaves only
+	 * what the scan reads: child, hit_off and hits.
+	 */
 	int32_t *end_head; /* per node: first in ends, or -1 */
-	uint16_t *fail;    /* sealed: longest proper suffix's node */
-	uint16_t *out;     /* sealed: nearest node with ends on the fail
-	                      chain, the node itself included; 0: none */
+	uint16_t *fail;    /* longest proper suffix's node */
+	uint16_t *out;
 	int sealed;
 	uint8_t col[256]; /* byte -> column */
 	size_t nnodes, capnodes;
@@ -576,6 +581,15 @@ prefilter_seal(struct prefilter *pf)
 		for (c = 0; c < COLS; c++)
 			if (pf->out[pf->child[r][c]] != 0)
 				pf->child[r][c] |= HAS_OUT;
+	/* What only the building needed. */
+	free(pf->end_head);
+	free(pf->fail);
+	free(pf->out);
+	free(pf->ends);
+	pf->end_head = NULL;
+	pf->fail = pf->out = NULL;
+	pf->ends = NULL;
+	pf->nends = pf->capends = 0;
 	pf->sealed = 1;
 	return 0;
 }
